@@ -1,0 +1,206 @@
+"""Drawing one glyph: a letter template, randomly varied, rendered with its stroke owners.
+
+`glyph_pieces` turns a template and a seed into pen paths (jitter, overshoot, wobble,
+slant, rotation, aspect, pen width, broad-nib contrast, caps). `render_glyph` draws
+them, anti-aliased by 4x supersampling, passes the glyph through the one
+preprocessing function and returns the 28x28 glyph with one 28x28 coverage image per
+role, all in the frame computed from the full glyph. `render_strokes` draws any
+subset of roles in that same frame. The same seed always gives the same pixels.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import asdict, dataclass, field
+
+from PIL import Image, ImageDraw
+
+from .preprocess import Table, Transform, apply_transform, fit_transform, sample_frame
+from .strokes import TEMPLATES, bezier_points, letter_roles
+
+SUPERSAMPLE = 4  # drawing pixels per output pixel, for anti-aliasing
+RAW_LETTER = 22  # output pixels: the letter's longer side on the raw canvas, before preprocessing
+RAW_CANVAS = 36  # output pixels per side of the raw canvas: letter plus the boldest pen
+
+
+@dataclass(frozen=True)
+class GeneratorConfig:
+    """How far a generated glyph may stray from its template. Units: the letter's height = 1."""
+
+    jitter: float = 0.028  # std of control-point noise: hand-drawn shapes are never exact
+    line_bend: float = 0.035  # std of extra bend on lines: hand-drawn lines sag a little
+    overshoot: float = 0.07  # max extension (or trim) of each piece's ends: gaps and overshoots at joints
+    wobble: float = 0.012  # max amplitude of slow waves along a stroke: an unsteady hand
+    rotation: float = 15.0  # max degrees of rotation: paper is never straight
+    slant: float = 0.3  # max shear (x per y): italic and back-slanted writing
+    aspect: tuple[float, float] = (0.6, 1.4)  # range of width scale: condensed to extended faces
+    pen: tuple[float, float] = (0.035, 0.22)  # range of pen width (log-uniform): fine pen to bold marker
+    contrast: float = 0.35  # probability of a broad-nib pen whose width depends on direction
+    round_caps: float = 0.6  # probability of round stroke ends; flat ends otherwise
+    features: dict[str, float] = field(default_factory=lambda: {"serif": 0.25, "curl": 0.25, "entry": 0.1})
+    # probability of each optional ornament, per glyph: printed serifs, curled C ends, entry strokes
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class PenPath:
+    role: str  # who owns the pixels this path draws
+    points: list  # [(x, y), ...] in raw-canvas output pixels
+    widths: list  # pen width at each point, raw-canvas output pixels
+    round_caps: bool  # round or flat ends
+
+
+def sample_seed(seed: int, index: int) -> int:
+    """The seed of sample `index` of a dataset made with `seed`: independent of workers."""
+    return (seed & 0xFFFFFFFF) << 32 | (index & 0xFFFFFFFF)
+
+
+def glyph_pieces(letter: str, seed: int, config: GeneratorConfig) -> tuple[str, list[PenPath]]:
+    """The letterform's name and its pen paths for this seed, on the raw canvas."""
+    rng = random.Random(seed)
+    forms = TEMPLATES[letter]
+    form = forms[rng.randrange(len(forms))]
+    on = {name: rng.random() < p for name, p in sorted(config.features.items())}
+    angle = math.radians(rng.uniform(-config.rotation, config.rotation))
+    shear = rng.uniform(-config.slant, config.slant)
+    stretch = rng.uniform(*config.aspect)
+    lo, hi = config.pen
+    pen = math.exp(rng.uniform(math.log(lo), math.log(hi)))
+    nib = rng.uniform(0.0, math.pi) if rng.random() < config.contrast else None
+    thin = rng.uniform(0.25, 0.6)  # thinnest broad-nib width as a fraction of the widest
+    round_caps = rng.random() < config.round_caps
+    cos_a, sin_a = math.cos(angle), math.sin(angle)
+
+    paths = []
+    for piece in form.pieces:
+        if piece.feature is not None and not on.get(piece.feature, False):
+            continue
+        (x0, y0), (x1, y1), (x2, y2), (x3, y3) = piece.controls
+        j = config.jitter
+        inner = j if piece.kind == "curve" else 0.25 * j
+        controls = [(x0 + rng.gauss(0, j), y0 + rng.gauss(0, j)),
+                    (x1 + rng.gauss(0, inner), y1 + rng.gauss(0, inner)),
+                    (x2 + rng.gauss(0, inner), y2 + rng.gauss(0, inner)),
+                    (x3 + rng.gauss(0, j), y3 + rng.gauss(0, j))]
+        if piece.kind == "line":
+            bend = rng.gauss(0, config.line_bend)
+            dx, dy = controls[3][0] - controls[0][0], controls[3][1] - controls[0][1]
+            controls[1] = (controls[1][0] + dy * bend, controls[1][1] - dx * bend)
+            controls[2] = (controls[2][0] + dy * bend, controls[2][1] - dx * bend)
+        length = math.dist(controls[0], controls[3]) or 1e-3
+        ends = config.overshoot / max(length, 0.15)  # extension in t, so about `overshoot` letter units
+        t0, t1 = rng.uniform(-ends, ends), 1.0 + rng.uniform(-ends, ends)
+        count = 12 if piece.kind == "curve" else 6
+        points = bezier_points(controls, t0, t1, count)
+        amp, freq, phase = rng.uniform(0, config.wobble), rng.uniform(0.5, 1.5), rng.uniform(0, 2 * math.pi)
+        wobbled = []
+        for i, (x, y) in enumerate(points):
+            k = min(i, count - 2)
+            tx, ty = points[k + 1][0] - points[k][0], points[k + 1][1] - points[k][1]
+            norm = math.hypot(tx, ty) or 1.0
+            w = amp * math.sin(2 * math.pi * freq * i / (count - 1) + phase)
+            x, y = x - ty / norm * w, y + tx / norm * w
+            x = (x - 0.5) * stretch - shear * (y - 0.5)
+            y = y - 0.5
+            wobbled.append((cos_a * x - sin_a * y, sin_a * x + cos_a * y))
+        paths.append((piece.role, wobbled))
+
+    xs = [x for _, pts in paths for x, _ in pts]
+    ys = [y for _, pts in paths for _, y in pts]
+    size = max(max(xs) - min(xs), max(ys) - min(ys)) or 1.0
+    scale = RAW_LETTER / size
+    ox = RAW_CANVAS / 2 - scale * (max(xs) + min(xs)) / 2
+    oy = RAW_CANVAS / 2 - scale * (max(ys) + min(ys)) / 2
+    width = pen * RAW_LETTER
+    out = []
+    for role, pts in paths:
+        canvas = [(ox + scale * x, oy + scale * y) for x, y in pts]
+        if nib is None:
+            widths = [width] * len(canvas)
+        else:
+            widths = []
+            for i in range(len(canvas)):
+                k = min(i, len(canvas) - 2)
+                direction = math.atan2(canvas[k + 1][1] - canvas[k][1], canvas[k + 1][0] - canvas[k][0])
+                widths.append(width * (thin + (1 - thin) * abs(math.sin(direction - nib))))
+        out.append(PenPath(role, canvas, widths, round_caps))
+    return form.name, out
+
+
+def _draw(paths: list[PenPath], codes: dict[str, int]) -> Image.Image:
+    """Supersampled canvas whose pixel value is the code of the role that drew it last."""
+    ss = SUPERSAMPLE
+    canvas = Image.new("L", (RAW_CANVAS * ss, RAW_CANVAS * ss), 0)
+    draw = ImageDraw.Draw(canvas)
+    for path in paths:
+        code = codes.get(path.role)
+        if not code:
+            continue
+        pts = [(x * ss, y * ss) for x, y in path.points]
+        if path.widths[0] == path.widths[-1] == max(path.widths):
+            width = max(1, round(path.widths[0] * ss))
+            draw.line(pts, fill=code, width=width, joint="curve")
+            ends = ((pts[0], width), (pts[-1], width)) if path.round_caps else ()
+        else:  # broad nib: each segment at its own width, joints rounded
+            for k in range(len(pts) - 1):
+                width = max(1, round((path.widths[k] + path.widths[k + 1]) * ss / 2))
+                draw.line(pts[k:k + 2], fill=code, width=width)
+                if 0 < k:
+                    r = width / 2
+                    draw.ellipse((pts[k][0] - r, pts[k][1] - r, pts[k][0] + r, pts[k][1] + r), fill=code)
+            ends = ((pts[0], path.widths[0] * ss), (pts[-1], path.widths[-1] * ss)) if path.round_caps else ()
+        for (x, y), w in ends:
+            r = w / 2
+            draw.ellipse((x - r, y - r, x + r, y + r), fill=code)
+    return canvas
+
+
+def _lut(code: int | None) -> Table:
+    """255 where the canvas holds `code` (any role if None), 0 elsewhere."""
+    return Table([255 if (v and (code is None or v == code)) else 0 for v in range(256)])
+
+
+_LUTS: dict = {}
+
+
+def _mask(canvas: Image.Image, code: int | None) -> Image.Image:
+    """Box-filtered coverage of one role (or of all ink) at output resolution."""
+    lut = _LUTS.get(code)
+    if lut is None:
+        lut = _LUTS[code] = _lut(code)
+    return canvas.point(lut).reduce(SUPERSAMPLE)
+
+
+@dataclass
+class RenderedGlyph:
+    letter: str
+    form: str  # the letterform's name
+    image: Image.Image  # 28x28 'L', the model's input
+    roles: dict  # role -> 28x28 'L' linear coverage in the glyph's frame (ownership, not input)
+    transform: Transform  # the glyph's crop/scale/centre, reused for stroke renders
+
+
+def render_glyph(letter: str, seed: int, config: GeneratorConfig) -> RenderedGlyph:
+    """One generated glyph, preprocessed, with the coverage of each of its roles."""
+    form, paths = glyph_pieces(letter, seed, config)
+    roles = letter_roles(letter)
+    codes = {role: i + 1 for i, role in enumerate(roles)}
+    canvas = _draw(paths, codes)
+    raw = _mask(canvas, None)
+    transform = fit_transform(raw)
+    image = apply_transform(raw, transform)
+    coverage = {role: sample_frame(_mask(canvas, codes[role]), transform.box) for role in roles}
+    return RenderedGlyph(letter, form, image, coverage, transform)
+
+
+def render_strokes(letter: str, seed: int, config: GeneratorConfig, roles) -> Image.Image:
+    """Only `roles` of this glyph, drawn whole and placed exactly where they sit in the
+    normalised full glyph (the frame comes from the full glyph, not from the strokes)."""
+    _, paths = glyph_pieces(letter, seed, config)
+    everything = _draw(paths, {role: 1 for role in letter_roles(letter)})
+    transform = fit_transform(_mask(everything, None))
+    chosen = _draw(paths, {role: 1 for role in roles})
+    return apply_transform(_mask(chosen, None), transform)

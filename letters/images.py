@@ -1,0 +1,76 @@
+"""Reading image files that people actually save, and refusing the ones that cannot be read.
+
+`open_image` returns a decoded Pillow image, EXIF orientation applied, or raises
+LettersError with one line that names the problem. `find_images` expands files and
+folders (recursively) into a sorted list of image paths.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .errors import LettersError
+
+MAX_PIXELS = 50_000_000  # larger images are refused before decoding (decompression bombs)
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
+
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # Pillow's own guard then errors at twice this, before we look
+
+
+def open_image(path: str | Path) -> Image.Image:
+    """Decode one image file fully, or raise LettersError saying why it cannot be used."""
+    path = Path(path)
+    if not path.exists():
+        raise LettersError("no such file")
+    if path.is_dir():
+        raise LettersError("is a folder, not an image file")
+    if path.stat().st_size == 0:
+        raise LettersError("file is empty (0 bytes)")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(path)
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise LettersError(f"image is {width}x{height} = {width * height / 1e6:.0f} megapixels, over the "
+                                   f"{MAX_PIXELS // 1_000_000} megapixel limit (scale it down first)")
+            if getattr(image, "n_frames", 1) > 1:
+                raise LettersError(f"animated image with {image.n_frames} frames (save the one frame to classify "
+                                   "as a still image)")
+            image.load()
+            image = ImageOps.exif_transpose(image)
+    except LettersError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise LettersError(f"image is over the {MAX_PIXELS // 1_000_000} megapixel limit (scale it down first)")
+    except UnidentifiedImageError:
+        raise LettersError("not an image file that Pillow can read (use PNG, JPEG, BMP, GIF, WebP or TIFF)")
+    except (OSError, ValueError, SyntaxError, EOFError, MemoryError) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        if "truncated" in reason or isinstance(error, EOFError):
+            raise LettersError(f"image file is truncated or damaged ({reason}); save it again")
+        raise LettersError(f"image cannot be decoded ({reason}); save it again as PNG or JPEG")
+    except Exception as error:  # noqa: BLE001 - Pillow plugins raise assorted types on hostile input
+        raise LettersError(f"image cannot be decoded ({type(error).__name__}); save it again as PNG or JPEG")
+    return image
+
+
+def find_images(paths) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Expand files and folders into image paths; also return (path, problem) for
+    paths that do not exist and folders that hold no images."""
+    found, problems = [], []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            inside = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS)
+            if not inside:
+                problems.append((path, f"folder holds no images ({', '.join(IMAGE_EXTENSIONS)})"))
+            found.extend(inside)
+        elif path.exists():
+            found.append(path)
+        else:
+            problems.append((path, "no such file or folder"))
+    return found, problems

@@ -1,0 +1,56 @@
+"""The network: 784 inputs, one or two hidden ReLU layers, one output per letter.
+
+`LetterMLP` owns the parameters and the forward pass; `hidden_activations` returns
+every hidden layer's output so the analysis needs no hooks. No I/O, no printing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+
+@dataclass(frozen=True)
+class ModelDims:
+    """The shape of the network; stored in the checkpoint to rebuild it."""
+
+    inputs: int = 784  # 28 x 28 pixels, flattened
+    hidden: tuple[int, ...] = (64,)  # units per hidden layer: one or two layers
+    outputs: int = 3  # one logit per class
+
+    def as_dict(self) -> dict:
+        return {"inputs": self.inputs, "hidden": list(self.hidden), "outputs": self.outputs}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "ModelDims":
+        return cls(int(d["inputs"]), tuple(int(h) for h in d["hidden"]), int(d["outputs"]))
+
+
+class LetterMLP(nn.Module):
+    def __init__(self, dims: ModelDims):
+        super().__init__()
+        if not 1 <= len(dims.hidden) <= 2 or min(dims.hidden) < 1:
+            raise ValueError(f"one or two hidden layers of at least one unit, got {dims.hidden}")
+        self.dims = dims
+        sizes = (dims.inputs, *dims.hidden)
+        self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes, sizes[1:]))
+        self.output = nn.Linear(sizes[-1], dims.outputs)
+
+    def layers(self) -> list[nn.Linear]:
+        """Every weight layer, input side first."""
+        return [*self.hidden, self.output]
+
+    def hidden_activations(self, x: torch.Tensor) -> list[torch.Tensor]:
+        """Each hidden layer's ReLU output for x of shape (N, 28, 28) or (N, 784): [(N, units), ...]."""
+        out, h = [], x.flatten(1)
+        for layer in self.hidden:
+            h = F.relu(layer(h))
+            out.append(h)
+        return out
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits (N, classes)."""
+        return self.output(self.hidden_activations(x)[-1])

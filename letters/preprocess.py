@@ -1,0 +1,173 @@
+"""The one preprocessing function: any image in, the model's 28x28 input out.
+
+Generated glyphs and user drawings both pass through `preprocess`: grayscale, ink made
+high, background removed, crop to the ink's bounding box, the longer side scaled to
+20 px keeping the aspect ratio, pasted into 28x28 with the centre of mass in the
+middle, then scaled so the darkest ink is 1.0. The crop/scale/centre step is a
+`Transform` that can be applied unchanged to another image (one stroke of the same
+glyph), which is how stroke masks stay where the stroke sits in the full letter.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import asdict, dataclass
+
+from PIL import Image
+
+from .errors import LettersError
+
+IMAGE_SIZE = 28  # pixels per side of the model's input
+FIT_SIZE = 20  # pixels: the ink's longer side after scaling, as in MNIST
+INK_FLOOR = 0.15  # fraction of the ink range treated as paper noise (JPEG ringing, paper grain)
+MIN_SIDE = 8  # pixels: smaller images cannot hold a recognisable letter
+
+PREPROCESSING = {  # stored in every checkpoint so a model records what it was trained on
+    "image_size": IMAGE_SIZE, "fit_size": FIT_SIZE, "ink_floor": INK_FLOOR,
+    "centre": "mass", "resample": "bilinear", "polarity": "auto", "alpha": "over-white",
+}
+
+
+@dataclass(frozen=True)
+class Transform:
+    """How one source image maps into the model's frame; reusable on a same-sized image."""
+
+    background: int  # 0..255 grey of the paper
+    darkest: int  # 0..255 grey of the strongest ink (lighter than paper for light-on-dark)
+    box: tuple[float, float, float, float]  # (x0, y0, x1, y1) source pixels seen by the 28x28 frame
+    peak: int  # 1..255 brightest ink after resampling; the output is scaled so it becomes 255
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _border_median(gray: Image.Image) -> int:
+    """Median grey of the one-pixel frame: the paper colour, whatever the ink."""
+    w, h = gray.size
+    frame = b"".join(gray.crop(box).tobytes() for box in ((0, 0, w, 1), (0, h - 1, w, h), (0, 0, 1, h), (w - 1, 0, w, h)))
+    return sorted(frame)[len(frame) // 2]
+
+
+class Table(Image.ImagePointHandler):
+    """A ready 256-entry lookup table for Image.point (skips Pillow's per-call rebuild)."""
+
+    def __init__(self, values: list[int]):
+        self.values = [int(v) for v in values]
+
+    def point(self, image: Image.Image) -> Image.Image:
+        return image._new(image.im.point(self.values, None))
+
+
+def _to_gray(image: Image.Image) -> Image.Image:
+    """8-bit grey for every mode Pillow opens; transparent pixels become paper white.
+
+    Straight alpha (ink colour everywhere, shape only in alpha) is handled by
+    compositing; a light drawing on transparency, which would vanish over white,
+    falls back to the alpha channel as the ink.
+    """
+    mode = image.mode
+    if mode.startswith("I") or mode == "F":  # 16- and 32-bit grey: scale down, do not clip
+        image = image.convert("F") if mode != "F" else image
+        hi = image.getextrema()[1]
+        scale = 255.0 / 65535.0 if hi > 255 else 1.0
+        return image.point(lambda v: v * scale).convert("L")
+    has_alpha = mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
+    if not has_alpha:
+        return image.convert("L") if mode != "CMYK" else image.convert("RGB").convert("L")
+    rgba = image.convert("RGBA")
+    alpha = rgba.getchannel("A")
+    if alpha.getextrema()[0] == 255:
+        return rgba.convert("L")
+    paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+    gray = Image.alpha_composite(paper, rgba).convert("L")
+    lo, hi = gray.getextrema()
+    a_lo, a_hi = alpha.getextrema()
+    if hi - lo < 0.25 * (a_hi - a_lo):  # ink as light as the paper: the shape lives in alpha
+        return Image.eval(alpha, lambda v: 255 - v)
+    return gray
+
+
+@functools.lru_cache(maxsize=65536)
+def _ink_lut(background: int, darkest: int) -> Table:
+    """Lookup table: paper -> 0, strongest ink -> 255, the bottom INK_FLOOR cut as noise."""
+    span = abs(background - darkest) or 1
+    lut = []
+    for v in range(256):
+        ink = (background - v) / span if background >= darkest else (v - background) / span
+        ink = (ink - INK_FLOOR) / (1 - INK_FLOOR)
+        lut.append(0 if ink <= 0 else 255 if ink >= 1 else round(ink * 255))
+    return Table(lut)
+
+
+def to_gray(image: Image.Image) -> Image.Image:
+    """8-bit grey of any image, transparency composited over white; refuses tiny images."""
+    if min(image.size) < MIN_SIDE:
+        raise LettersError(f"image is {image.size[0]}x{image.size[1]} pixels, too small to hold a letter "
+                           f"(need at least {MIN_SIDE}x{MIN_SIDE})")
+    return _to_gray(image)
+
+
+def _centre_of_mass(image: Image.Image) -> tuple[float, float]:
+    """Centre of mass in pixel units (pixel i spans [i, i+1])."""
+    w, h = image.size
+    cols = image.reduce((1, h)).getdata()  # (w,) column means
+    rows = image.reduce((w, 1)).getdata()  # (h,) row means
+    cx = sum((i + 0.5) * v for i, v in enumerate(cols)) / (sum(cols) or 1)
+    cy = sum((i + 0.5) * v for i, v in enumerate(rows)) / (sum(rows) or 1)
+    return cx, cy
+
+
+def sample_frame(image: Image.Image, box: tuple[float, float, float, float]) -> Image.Image:
+    """Resample the source box to the IMAGE_SIZE square (linear); outside the image is 0."""
+    x0, y0, x1, y1 = box
+    left, top = int(x0) - 2, int(y0) - 2
+    region = image.crop((left, top, int(x1) + 3, int(y1) + 3))  # crop pads with 0 outside
+    return region.resize((IMAGE_SIZE, IMAGE_SIZE), Image.Resampling.BILINEAR,
+                         box=(x0 - left, y0 - top, x1 - left, y1 - top))
+
+
+_BLANK = "no ink found: the image is blank (draw the letter darker or lighter than the paper)"
+
+
+def fit_transform(gray: Image.Image) -> Transform:
+    """The ink mapping, crop, scale and centring that put this grey image into the model's frame."""
+    background = _border_median(gray)
+    lo, hi = gray.getextrema()
+    darkest = lo if background >= 128 else hi  # light paper means dark ink, and the reverse
+    if abs(background - darkest) < 16:
+        raise LettersError(_BLANK)
+    ink = gray.point(_ink_lut(background, darkest))
+    bbox = ink.getbbox()
+    if bbox is None:
+        raise LettersError(_BLANK)
+    x0, y0, x1, y1 = bbox
+    side = IMAGE_SIZE * max(x1 - x0, y1 - y0) / FIT_SIZE  # source pixels under the 28 px frame
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    box = (cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2)
+    mx, my = _centre_of_mass(sample_frame(ink, box))
+    dx, dy = (mx - IMAGE_SIZE / 2) * side / IMAGE_SIZE, (my - IMAGE_SIZE / 2) * side / IMAGE_SIZE
+    box = (box[0] + dx, box[1] + dy, box[2] + dx, box[3] + dy)
+    peak = sample_frame(ink, box).getextrema()[1]
+    return Transform(background, darkest, box, max(int(peak), 1))
+
+
+@functools.lru_cache(maxsize=256)
+def _gain_lut(peak: int) -> Table:
+    return Table([min(255, round(v * 255 / peak)) for v in range(256)])
+
+
+def apply_transform(gray: Image.Image, transform: Transform) -> Image.Image:
+    """Put a grey image into the 28x28 frame that `transform` describes (ink 255, paper 0)."""
+    ink = gray.point(_ink_lut(transform.background, transform.darkest))
+    return sample_frame(ink, transform.box).point(_gain_lut(transform.peak))
+
+
+def preprocess(image: Image.Image) -> tuple[Image.Image, Transform]:
+    """Turn any image into the model's input: a 28x28 'L' image, ink 255, paper 0.
+
+    Divide by 255 for the float input in [0, 1]. Raises LettersError for an image
+    too small or with no ink.
+    """
+    gray = to_gray(image)
+    transform = fit_transform(gray)
+    return apply_transform(gray, transform), transform
