@@ -17,14 +17,15 @@ import os
 import random
 import shutil
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from PIL import Image, ImageDraw, ImageFont
 
+from .config import DatasetConfig, GeneratorConfig
 from .errors import LettersError
-from .glyphs import GeneratorConfig, render_glyph, sample_seed
+from .glyphs import render_glyph, sample_seed
 from .images import IMAGE_EXTENSIONS, open_image
 from .preprocess import IMAGE_SIZE, PREPROCESSING, preprocess
 from .strokes import CLASSES, ROLES, TEMPLATES, letter_roles
@@ -41,18 +42,6 @@ ROLE_COLOURS = {  # RGB per role on the contact sheet; each letter's three roles
     "B.spine": (170, 90, 230), "B.upper_bowl": (240, 130, 40), "B.lower_bowl": (60, 200, 120),
     "C.top_curve": (240, 130, 40), "C.left_line": (230, 60, 60), "C.bottom_curve": (60, 200, 200),
 }
-
-
-@dataclass(frozen=True)
-class DatasetConfig:
-    """What `letters generate` makes."""
-
-    count: int = 30000  # glyphs in all; 30k reach 99% validation accuracy in seconds
-    seed: int = 0  # every glyph's randomness derives from this and its index
-    val_fraction: float = 0.1  # held out for validation; training never sees it
-    workers: int = 1  # processes; the output does not depend on it
-    png: bool = False  # also export an ImageFolder tree of PNGs
-    generator: GeneratorConfig = field(default_factory=GeneratorConfig)
 
 
 @dataclass
@@ -195,6 +184,7 @@ def staging_folder(out: Path) -> Path:
 def write_dataset(out: Path, config: DatasetConfig, force: bool = False, progress=None) -> dict:
     """Generate and write a dataset folder atomically; return its metadata."""
     out = Path(out)
+    config.validate()
     _check_destination(out, force)
     tensors = generate_tensors(config, progress)
     blob = _tensor_bytes(tensors)
@@ -299,6 +289,4 @@ def load_dataset(path: str | Path, val_fraction: float = 0.1, seed: int = 0) -> 
 
 def generator_config(meta: dict) -> GeneratorConfig:
     """The generator settings a dataset was made with, to re-render its strokes."""
-    params = dict(meta["generator"])
-    params["aspect"], params["pen"] = tuple(params["aspect"]), tuple(params["pen"])
-    return GeneratorConfig(**params)
+    return GeneratorConfig.from_dict(meta["generator"])

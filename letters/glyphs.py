@@ -12,37 +12,17 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 
 from PIL import Image, ImageDraw
 
+from .config import GeneratorConfig
 from .preprocess import Table, Transform, apply_transform, fit_transform, sample_frame
 from .strokes import TEMPLATES, bezier_points, letter_roles
 
 SUPERSAMPLE = 4  # drawing pixels per output pixel, for anti-aliasing
 RAW_LETTER = 22  # output pixels: the letter's longer side on the raw canvas, before preprocessing
 RAW_CANVAS = 36  # output pixels per side of the raw canvas: letter plus the boldest pen
-
-
-@dataclass(frozen=True)
-class GeneratorConfig:
-    """How far a generated glyph may stray from its template. Units: the letter's height = 1."""
-
-    jitter: float = 0.028  # std of control-point noise: hand-drawn shapes are never exact
-    line_bend: float = 0.035  # std of extra bend on lines: hand-drawn lines sag a little
-    overshoot: float = 0.07  # max extension (or trim) of each piece's ends: gaps and overshoots at joints
-    wobble: float = 0.012  # max amplitude of slow waves along a stroke: an unsteady hand
-    rotation: float = 15.0  # max degrees of rotation: paper is never straight
-    slant: float = 0.3  # max shear (x per y): italic and back-slanted writing
-    aspect: tuple[float, float] = (0.6, 1.4)  # range of width scale: condensed to extended faces
-    pen: tuple[float, float] = (0.035, 0.22)  # range of pen width (log-uniform): fine pen to bold marker
-    contrast: float = 0.35  # probability of a broad-nib pen whose width depends on direction
-    round_caps: float = 0.6  # probability of round stroke ends; flat ends otherwise
-    features: dict[str, float] = field(default_factory=lambda: {"serif": 0.25, "curl": 0.25, "entry": 0.1})
-    # probability of each optional ornament, per glyph: printed serifs, curled C ends, entry strokes
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -65,7 +45,7 @@ def glyph_pieces(letter: str, seed: int, config: GeneratorConfig) -> tuple[str, 
     form = forms[rng.randrange(len(forms))]
     on = {name: rng.random() < p for name, p in sorted(config.features.items())}
     angle = math.radians(rng.uniform(-config.rotation, config.rotation))
-    shear = rng.uniform(-config.slant, config.slant)
+    shear = rng.uniform(*config.slant)
     stretch = rng.uniform(*config.aspect)
     lo, hi = config.pen
     pen = math.exp(rng.uniform(math.log(lo), math.log(hi)))
@@ -175,7 +155,7 @@ def _mask(canvas: Image.Image, code: int | None) -> Image.Image:
 
 
 @dataclass
-class RenderedGlyph:
+class RenderedGlyph:  # noqa: D101
     letter: str
     form: str  # the letterform's name
     image: Image.Image  # 28x28 'L', the model's input
@@ -183,24 +163,28 @@ class RenderedGlyph:
     transform: Transform  # the glyph's crop/scale/centre, reused for stroke renders
 
 
-def render_glyph(letter: str, seed: int, config: GeneratorConfig) -> RenderedGlyph:
-    """One generated glyph, preprocessed, with the coverage of each of its roles."""
+def render_parts(letter: str, seed: int, config: GeneratorConfig, role_sets) -> tuple[RenderedGlyph, list]:
+    """The full glyph, and for each set of roles an image of only those strokes, drawn
+    whole and placed exactly where they sit in the normalised full glyph (the frame
+    comes from the full glyph, never from the strokes alone)."""
     form, paths = glyph_pieces(letter, seed, config)
     roles = letter_roles(letter)
     codes = {role: i + 1 for i, role in enumerate(roles)}
     canvas = _draw(paths, codes)
     raw = _mask(canvas, None)
     transform = fit_transform(raw)
-    image = apply_transform(raw, transform)
-    coverage = {role: sample_frame(_mask(canvas, codes[role]), transform.box) for role in roles}
-    return RenderedGlyph(letter, form, image, coverage, transform)
+    glyph = RenderedGlyph(letter, form, apply_transform(raw, transform),
+                          {role: sample_frame(_mask(canvas, codes[role]), transform.box) for role in roles}, transform)
+    parts = [apply_transform(_mask(_draw(paths, {role: 1 for role in chosen}), None), transform)
+             for chosen in role_sets]
+    return glyph, parts
+
+
+def render_glyph(letter: str, seed: int, config: GeneratorConfig) -> RenderedGlyph:
+    """One generated glyph, preprocessed, with the coverage of each of its roles."""
+    return render_parts(letter, seed, config, ())[0]
 
 
 def render_strokes(letter: str, seed: int, config: GeneratorConfig, roles) -> Image.Image:
-    """Only `roles` of this glyph, drawn whole and placed exactly where they sit in the
-    normalised full glyph (the frame comes from the full glyph, not from the strokes)."""
-    _, paths = glyph_pieces(letter, seed, config)
-    everything = _draw(paths, {role: 1 for role in letter_roles(letter)})
-    transform = fit_transform(_mask(everything, None))
-    chosen = _draw(paths, {role: 1 for role in roles})
-    return apply_transform(_mask(chosen, None), transform)
+    """Only `roles` of this glyph, where they sit in the normalised full glyph."""
+    return render_parts(letter, seed, config, [tuple(roles)])[1][0]

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import torch
 
+from .config import ClassifyConfig
 from .errors import LettersError
 from .images import find_images, open_image
 from .model import LetterMLP
 from .preprocess import IMAGE_SIZE, preprocess
 
 BATCH = 1024  # images per forward pass
-MIN_CONFIDENCE = 0.6  # below this top probability a prediction is marked unsure
 DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "letters-mlp.pt"
 
 
@@ -63,7 +63,7 @@ def unit_contributions(model: LetterMLP, image: torch.Tensor, class_index: int) 
     return [(i, float(push[i])) for i in order]
 
 
-def classify(model: LetterMLP, classes, loaded: list[Loaded], min_confidence: float = MIN_CONFIDENCE) -> list[dict]:
+def classify(model: LetterMLP, classes, loaded: list[Loaded], min_confidence: float = ClassifyConfig.min_confidence) -> list[dict]:
     """One record per input: prediction, probabilities and unsure, or the error."""
     good = [item for item in loaded if item.error is None]
     probs = probabilities(model, torch.stack([item.image for item in good])) if good else None

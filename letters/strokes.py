@@ -70,6 +70,10 @@ def _a_form(name: str, bar: float, top: str = "pointed") -> Letterform:
                 line("A.right_diagonal", (0.33, 0.0), (0.57, 0.0)),
                 line("A.right_diagonal", (0.57, 0.0), (0.9, 1.0)))
         left_x, right_x = 0.33 * (1 - bar), 0.57 + 0.33 * bar
+    elif top == "script":  # handwriting: a long left stroke, an upright right one
+        legs = (line("A.left_diagonal", (0.0, 1.0), (0.62, 0.0), bend=0.04),
+                line("A.right_diagonal", (0.62, 0.0), (0.72, 1.0)))
+        left_x, right_x = 0.62 * (1 - bar) - 0.12, 0.62 + 0.1 * bar + 0.08  # bar overshoots both legs
     else:  # round-arched, as many people write it
         legs = (curve("A.left_diagonal", (0.0, 1.0), (0.02, 0.3), (0.18, 0.0), (0.45, 0.0)),
                 curve("A.right_diagonal", (0.45, 0.0), (0.72, 0.0), (0.88, 0.3), (0.9, 1.0)))
@@ -86,8 +90,14 @@ def _b_form(name: str, waist: float, gap: float, shape: str) -> Letterform:
     spine = (line("B.spine", (0.1, 0.0), (0.1, 1.0)),
              line("B.spine", (0.0, 0.0), (0.1, 0.0), feature="serif"),
              line("B.spine", (0.0, 1.0), (0.1, 1.0), feature="serif"),
-             line("B.spine", (0.1, 0.0), (-0.02, 0.12), feature="entry"))
-    if shape == "round":
+             line("B.spine", (-0.25, 0.06), (0.1, 0.0), bend=-0.1, feature="entry"))
+    if shape == "script":  # a lead-in across the top, bowls drawn in one loop, a tail at the foot
+        spine = (line("B.spine", (0.2, 0.0), (0.05, 1.0), bend=0.03),
+                 line("B.spine", (-0.25, 0.1), (0.2, 0.0), bend=-0.1, feature="entry"),
+                 line("B.spine", (0.05, 1.0), (-0.12, 0.94), feature="serif"))
+        bowls = (curve("B.upper_bowl", (0.2, 0.0), (0.85, -0.05), (0.8, waist), (0.15, waist)),
+                 curve("B.lower_bowl", (0.15, waist), (1.0, waist - 0.02), (0.95, 1.05), (0.05, 1.0)))
+    elif shape == "round":
         bowls = (curve("B.upper_bowl", (x0, 0.0), (0.78, -0.03), (0.78, waist), (x0, waist)),
                  curve("B.lower_bowl", (x0, waist), (1.0, waist - 0.02), (1.0, 1.03), (x0, 1.0)))
     else:  # "D": straight arms into round ends, as printed faces draw it
@@ -116,7 +126,8 @@ def _c_form(name: str, rx: float, aperture: float, bend: float) -> Letterform:
         arc("C.top_curve", cx, cy, rx, ry, -aperture, -seam),
         line("C.left_line", upper, lower, bend=bend),
         arc("C.bottom_curve", cx, cy, rx, ry, seam, aperture),
-        line("C.top_curve", top_end, (top_end[0], top_end[1] + 0.14), feature="curl"),
+        curve("C.top_curve", top_end, (top_end[0] + 0.09, top_end[1] + 0.06),
+              (top_end[0] + 0.03, top_end[1] + 0.18), (top_end[0] - 0.06, top_end[1] + 0.11), feature="curl"),
         line("C.bottom_curve", bottom_end, (bottom_end[0], bottom_end[1] - 0.12), feature="curl"),
         line("C.top_curve", top_end, (top_end[0] + 0.02, top_end[1] + 0.12), feature="serif"),
     ))
@@ -128,11 +139,13 @@ TEMPLATES: dict[str, tuple[Letterform, ...]] = {
         _a_form("pointed", 0.62), _a_form("pointed-high-bar", 0.5), _a_form("pointed-low-bar", 0.72),
         _a_form("flat", 0.62, "flat"), _a_form("flat-low-bar", 0.7, "flat"),
         _a_form("round", 0.55, "round"), _a_form("round-high-bar", 0.45, "round"),
+        _a_form("script", 0.6, "script"), _a_form("script-low-bar", 0.68, "script"),
     ),
     "B": (
         _b_form("round", 0.46, 0.0, "round"), _b_form("round-open", 0.45, 0.08, "round"),
         _b_form("round-small-top", 0.38, 0.0, "round"), _b_form("printed", 0.47, 0.0, "D"),
         _b_form("printed-small-top", 0.42, 0.0, "D"), _b_form("printed-open", 0.47, 0.07, "D"),
+        _b_form("script", 0.45, 0.0, "script"),
     ),
     "C": (
         _c_form("round", 0.45, 45, 0.06), _c_form("narrow", 0.36, 45, 0.05),
@@ -140,6 +153,9 @@ TEMPLATES: dict[str, tuple[Letterform, ...]] = {
         _c_form("wide", 0.55, 50, 0.05),
     ),
 }
+
+# The text's confusions: strokes of another letter that look like one of C's.
+LOOKALIKES: tuple[tuple[str, str], ...] = (("C.top_curve", "B.upper_bowl"), ("C.left_line", "A.left_diagonal"))
 
 CLASSES: tuple[str, ...] = tuple(TEMPLATES)
 # Role names in a fixed order: the letter's roles in the order its first letterform lists them.

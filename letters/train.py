@@ -11,35 +11,18 @@ from __future__ import annotations
 import copy
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import torch
 from torch.nn import functional as F
 
+from .config import TrainConfig
 from .dataset import Dataset
 from .devices import resolve_device
 from .errors import LettersError
 from .model import LetterMLP, ModelDims
 
 EVAL_BATCH = 8192  # samples per forward pass when measuring accuracy: bounded memory on any device
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """How `letters train` fits the network."""
-
-    hidden: tuple[int, ...] = (64,)  # one hidden layer of 64 units: enough for 3 letters, few enough to read
-    weight_decay: float = 1e-4  # L2 strength on weights: keeps detectors smooth without costing accuracy
-    epochs: int = 10  # passes over the data; 30k glyphs pass 99% validation accuracy within a few
-    batch_size: int = 256  # samples per step: fast on CPU, stable with Adam
-    lr: float = 1e-3  # Adam's step size; ten times larger diverges
-    device: str = "auto"  # the accelerator when there is one, else the CPU
-    seed: int = 0  # initial weights and batch order: the same seed gives the same weights on CPU
-
-    def as_dict(self) -> dict:
-        d = asdict(self)
-        d["hidden"] = list(self.hidden)
-        return d
 
 
 @dataclass
@@ -81,6 +64,7 @@ def as_input(images: torch.Tensor) -> torch.Tensor:
 def train_model(data: Dataset, config: TrainConfig, on_step=None, on_epoch=None) -> TrainResult:
     """Fit a LetterMLP to `data`; `on_step(steps_done, steps_total)` and `on_epoch(record)`
     report progress. Raises LettersError when the loss becomes NaN or infinite."""
+    config.validate()
     device = resolve_device(config.device)
     x = as_input(data.images).to(device)  # (N, 784), resident for the whole run
     y = data.labels.to(device)

@@ -1,0 +1,404 @@
+"""The `letters` command line: parse, call the library, print.
+
+Only this module imports typer and rich. torch is imported inside the commands, so
+`letters --help` stays fast. Every user-fixable problem ends as one line on stderr
+and a non-zero exit code; no traceback reaches the user.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from .config import AnalysisConfig, ClassifyConfig, DatasetConfig, DemoConfig, TrainConfig
+from .errors import LettersError
+
+DATASET, TRAIN, CLASSIFY, ANALYSIS, DEMO = DatasetConfig(), TrainConfig(), ClassifyConfig(), AnalysisConfig(), DemoConfig()
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+class LettersGroup(TyperGroup):
+    """Turns every failure into one line on stderr with a non-zero exit code."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        command = " ".join(a for a in (args if args is not None else sys.argv[1:])[:1] if not a.startswith("-"))
+        hint = f"letters {command} --help" if command else "letters --help"
+        try:
+            code = super().main(args=args, prog_name=prog_name, complete_var=complete_var,
+                                standalone_mode=False, **extra)
+        except click.exceptions.NoArgsIsHelpError as error:
+            click.echo(error.ctx.get_help() if error.ctx else "", err=True)
+            code = EXIT_USAGE
+        except click.UsageError as error:
+            click.echo(f"letters: error: {_one_line(error.format_message())} (see: {hint})", err=True)
+            code = EXIT_USAGE
+        except click.ClickException as error:
+            click.echo(f"letters: error: {_one_line(error.format_message())}", err=True)
+            code = error.exit_code or EXIT_ERROR
+        except click.exceptions.Abort:
+            click.echo("letters: stopped", err=True)
+            code = 130
+        except LettersError as error:
+            click.echo(f"letters: error: {_one_line(error)}", err=True)
+            code = EXIT_ERROR
+        except KeyboardInterrupt:
+            click.echo("letters: stopped by Ctrl-C; nothing half-written was left", err=True)
+            code = 130
+        except OSError as error:
+            click.echo(f"letters: error: {_one_line(error.strerror or error)}"
+                       f"{': ' + str(error.filename) if getattr(error, 'filename', None) else ''}", err=True)
+            code = EXIT_ERROR
+        except Exception as error:  # noqa: BLE001 - the promise is: no traceback, ever
+            click.echo(f"letters: internal error: {type(error).__name__}: {_one_line(error)} "
+                       "(please report it with the command you ran)", err=True)
+            code = EXIT_ERROR
+        code = code if isinstance(code, int) else 0
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+app = typer.Typer(cls=LettersGroup, add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  pretty_exceptions_enable=False,
+                  help="letters: see a neural network's weights and biases tell A, B and C apart.")
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+def _progress(description: str, total: int, quiet: bool = False):
+    """A rich progress bar on stderr (so --json output on stdout stays clean)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        console=_console(stderr=True), transient=True, disable=quiet)
+    task = progress.add_task(description, total=total)
+    return progress, task
+
+
+def _print_json(obj) -> None:
+    typer.echo(json.dumps(obj, indent=2, sort_keys=False))
+
+
+def _parse_hidden(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise LettersError(f"--hidden {text!r} is not a list of sizes; use e.g. 64 or 64,32") from None
+    if not 1 <= len(sizes) <= 2 or min(sizes) < 1:
+        raise LettersError(f"--hidden {text!r}: give one or two positive layer sizes, e.g. 64 or 64,32")
+    return sizes
+
+
+DEFAULT_DATA = Path("data/glyphs")
+DEFAULT_MODEL_OUT = Path("models/letters-mlp.pt")
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option(help="Dataset folder to write (atomically).")] = DEFAULT_DATA,
+    count: Annotated[int, typer.Option(help="Number of glyphs, balanced over A, B, C.")] = DATASET.count,
+    seed: Annotated[int, typer.Option(help="Seed: the same seed gives byte-identical files.")] = DATASET.seed,
+    val_fraction: Annotated[float, typer.Option(help="Fraction held out for validation, in (0, 1).")] = DATASET.val_fraction,
+    workers: Annotated[int, typer.Option(help="Processes to draw with; the output does not depend on it.")] = DATASET.workers,
+    png: Annotated[bool, typer.Option("--png", help="Also write every glyph as a PNG in ImageFolder layout.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace a non-empty --out.")] = False,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the dataset's meta.json instead of a summary.")] = False,
+):
+    """Draw A, B and C from named strokes into a dataset, recording which stroke made every pixel."""
+    config = DatasetConfig(count=count, seed=seed, val_fraction=val_fraction, workers=workers, png=png)
+    config.validate()
+    from .dataset import write_dataset
+
+    progress, task = _progress("drawing glyphs", count, quiet=json_output)
+    with progress:
+        meta = write_dataset(out, config, force=force, progress=lambda n: progress.advance(task, n))
+    if json_output:
+        _print_json(meta)
+        return
+    console = _console()
+    console.print(f"wrote {meta['count']} glyphs to {out} (train {meta['splits']['train']}, "
+                  f"val {meta['splits']['val']}, seed {seed})")
+    console.print(f"look at the samples, each stroke coloured by its role: {out / 'sheet.png'}")
+
+
+@app.command()
+def train(
+    data: Annotated[Path, typer.Option(help="Dataset folder from `letters generate`, or an ImageFolder of A/, B/, C/ images.")] = DEFAULT_DATA,
+    out: Annotated[Path, typer.Option(help="Checkpoint file to write (atomically); curves go beside it.")] = DEFAULT_MODEL_OUT,
+    hidden: Annotated[str, typer.Option(help="Hidden layer sizes: 64 for one layer, 64,32 for two.")] = ",".join(map(str, TRAIN.hidden)),
+    weight_decay: Annotated[float, typer.Option(help="L2 strength: loss = cross_entropy + wd * sum of squared weights.")] = TRAIN.weight_decay,
+    epochs: Annotated[int, typer.Option(help="Passes over the training split.")] = TRAIN.epochs,
+    batch_size: Annotated[int, typer.Option(help="Samples per optimisation step.")] = TRAIN.batch_size,
+    lr: Annotated[float, typer.Option(help="Adam learning rate.")] = TRAIN.lr,
+    device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:N or mps.")] = TRAIN.device,
+    seed: Annotated[int, typer.Option(help="Seed for initial weights and batch order.")] = TRAIN.seed,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON instead of a table.")] = False,
+):
+    """Train the MLP with an explicit weight-decay term on the weights (not the biases)."""
+    config = TrainConfig(hidden=_parse_hidden(hidden), weight_decay=weight_decay, epochs=epochs,
+                         batch_size=batch_size, lr=lr, device=device, seed=seed)
+    config.validate()
+    from .workflow import train_and_save
+
+    progress, task = _progress("training", epochs, quiet=json_output)
+    with progress:
+        def on_step(done, total):
+            progress.update(task, total=total, completed=done)
+
+        result, curves = train_and_save(data, out, config, on_step=on_step)
+    metrics = result.metrics
+    if json_output:
+        _print_json({"checkpoint": str(out), "curves": str(curves), **metrics})
+    else:
+        from rich.table import Table
+
+        table = Table(title=f"training ({metrics['epochs_run']} epochs, {metrics['train_seconds']:.1f} s)")
+        for name in ("epoch", "data loss", "penalty", "total", "train acc", "val acc", "weight norms"):
+            table.add_column(name, justify="right")
+        for r in result.history:
+            table.add_row(str(r["epoch"]), f"{r['data_loss']:.4f}", f"{r['penalty']:.4f}", f"{r['total_loss']:.4f}",
+                          f"{r['train_accuracy']:.4f}", f"{r['val_accuracy']:.4f}",
+                          " ".join(f"{v:.1f}" for v in r["weight_norms"]))
+        console = _console()
+        console.print(table)
+        console.print(f"saved the best epoch ({metrics['best_epoch']}, val accuracy {metrics['val_accuracy']:.4f}) "
+                      f"to {out}; curves: {curves}")
+    if result.interrupted:
+        typer.echo("letters: stopped by Ctrl-C; kept the best checkpoint so far", err=True)
+        raise typer.Exit(130)
+
+
+@app.command()
+def classify(
+    paths: Annotated[list[Path], typer.Argument(help="Image files or folders (searched recursively).", show_default=False)],
+    model: Annotated[Optional[Path], typer.Option(help="Checkpoint file; default: the shipped models/letters-mlp.pt.")] = None,
+    min_confidence: Annotated[float, typer.Option(help="Below this top probability the answer is marked unsure.")] = CLASSIFY.min_confidence,
+    json_output: Annotated[bool, typer.Option("--json", help="JSON Lines: one object per image.")] = False,
+    explain: Annotated[bool, typer.Option("--explain", help="List the hidden units that pushed each prediction most.")] = False,
+    save_input: Annotated[Optional[Path], typer.Option(help="Write the 28x28 image the network saw, enlarged, to this PNG.")] = None,
+):
+    """Say whether each drawing is an A, a B or a C, with probabilities."""
+    from .checkpoint import load_model
+    from .predict import DEFAULT_MODEL, classify as classify_loaded, load_inputs
+
+    if not 0.0 <= min_confidence <= 1.0:
+        raise LettersError(f"--min-confidence {min_confidence} is outside [0, 1]")
+    net, checkpoint = load_model(model or DEFAULT_MODEL)
+    loaded = load_inputs(paths)
+    records = classify_loaded(net, checkpoint["classes"], loaded, min_confidence)
+    if save_input is not None:
+        from .workflow import save_inputs
+
+        for record, path in zip(records, save_inputs(loaded, save_input)):
+            if path:
+                record["saved_input"] = str(path)
+    if explain:
+        from .workflow import explain_records
+
+        explain_records(net, checkpoint, loaded, records)
+    failed = [r for r in records if "error" in r]
+    if json_output:
+        for record in records:
+            typer.echo(json.dumps(record))
+    else:
+        _print_classification(records, checkpoint["classes"])
+    for record in failed:
+        typer.echo(f"letters: error: {record['path']}: {record['error']}", err=True)
+    if failed:
+        raise typer.Exit(EXIT_ERROR)
+
+
+def _print_classification(records, classes) -> None:
+    from rich.table import Table
+
+    table = Table()
+    table.add_column("file")
+    table.add_column("letter", justify="center")
+    for c in classes:
+        table.add_column(f"P({c})", justify="right")
+    table.add_column("")
+    for r in records:
+        if "error" in r:
+            table.add_row(r["path"], "-", *["" for _ in classes], "[red]failed[/red]")
+            continue
+        table.add_row(r["path"], f"[bold]{r['prediction']}[/bold]",
+                      *[f"{r['probabilities'][c]:.3f}" for c in classes], "unsure" if r["unsure"] else "")
+    console = _console()
+    console.print(table)
+    for r in records:
+        if r.get("explanation"):
+            console.print(f"{r['path']}: {r['prediction']} because of " + ", ".join(
+                f"unit {u['unit']} ({u['label']}, +{u['push']:.2f})" for u in r["explanation"]))
+        if r.get("saved_input"):
+            console.print(f"{r['path']}: the network saw {r['saved_input']}")
+
+
+@app.command()
+def evaluate(
+    folder: Annotated[Path, typer.Argument(help="Folder with A/, B/, C/ subfolders of images.", show_default=False)],
+    model: Annotated[Optional[Path], typer.Option(help="Checkpoint file; default: the shipped model.")] = None,
+    worst: Annotated[int, typer.Option(help="How many of the worst-classified files to list.")] = 10,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
+):
+    """Score the model on a folder of labelled images: accuracy, confusion matrix, worst files."""
+    from .checkpoint import load_model
+    from .predict import DEFAULT_MODEL, evaluate_folder
+
+    net, checkpoint = load_model(model or DEFAULT_MODEL)
+    result = evaluate_folder(net, checkpoint["classes"], folder, worst=max(0, worst))
+    if json_output:
+        _print_json(result)
+        return
+    from rich.table import Table
+
+    classes = result["classes"]
+    console = _console()
+    console.print(f"{result['n']} images, accuracy {result['accuracy']:.4f}")
+    table = Table(title="confusion (rows: true, columns: predicted)")
+    table.add_column("true")
+    for c in classes:
+        table.add_column(c, justify="right")
+    table.add_column("accuracy", justify="right")
+    for i, c in enumerate(classes):
+        acc = result["per_class"][c]
+        table.add_row(c, *[str(v) for v in result["confusion"][i]], "-" if acc is None else f"{acc:.4f}")
+    console.print(table)
+    if result["worst"]:
+        worst_table = Table(title="worst-classified files")
+        for name in ("file", "true", "predicted", "P(true)"):
+            worst_table.add_column(name)
+        for w in result["worst"]:
+            worst_table.add_row(w["path"], w["true"], w["prediction"], f"{w['probability_true']:.4f}")
+        console.print(worst_table)
+    for f in result["failed"]:
+        typer.echo(f"letters: error: {f['path']}: {f['error']}", err=True)
+
+
+@app.command()
+def analyze(
+    model: Annotated[Optional[Path], typer.Option(help="Checkpoint file; default: the shipped model.")] = None,
+    units: Annotated[int, typer.Option(help="Show only the N most important units (by ablation cost); 0 shows all.")] = ANALYSIS.units,
+    probes: Annotated[int, typer.Option(help="Jittered probe samples per stroke and per letter.")] = ANALYSIS.probes,
+    out: Annotated[Optional[Path], typer.Option(help="Folder for weights.png, roles.png, misclassification.png and report.html.")] = None,
+    compare_weight_decay: Annotated[bool, typer.Option("--compare-weight-decay", help="Also train two small models, with and without weight decay, and compare them.")] = False,
+    json_output: Annotated[bool, typer.Option("--json", help="Print everything as JSON.")] = False,
+):
+    """Show which strokes make each hidden unit fire, and measure the text's B-becomes-C example."""
+    config = AnalysisConfig(probes=probes, units=units)
+    config.validate()
+    from .workflow import run_analysis
+
+    report, files = run_analysis(model, config, out, compare_weight_decay)
+    if json_output:
+        _print_json({**report, "files": files})
+        return
+    _print_analysis(report, config)
+    if files:
+        _console().print(f"pictures and report: {files['report.html']}")
+
+
+def _print_analysis(report: dict, config) -> None:
+    from rich.table import Table
+
+    console = _console()
+    units = report["units"]
+    if config.units:
+        units = sorted(units, key=lambda u: -u["ablation_cost"])[: config.units]
+    short = {r: r.split(".")[0] + "." + "".join(w[0] for w in r.split(".")[1].split("_")) for r in report["roles"]}
+    table = Table(title=f"hidden units: mean activation on each stroke alone (* = fires); importance = ablation cost")
+    table.add_column("unit")
+    for r in report["roles"]:
+        table.add_column(short[r], justify="right")
+    for name in ("label", "select.", "IoU", "bias", "votes A/B/C", "cost"):
+        table.add_column(name, justify="right")
+    for u in units:
+        cells = [f"[bold]{u['stroke_activation'][r]:.2f}*[/bold]" if r in u["fires_on"] else f"{u['stroke_activation'][r]:.2f}"
+                 for r in report["roles"]]
+        table.add_row(f"L{u['layer']}.{u['index']}", *cells, u["label"], f"{u['selectivity']:.2f}",
+                      f"{u['iou']:.2f}", f"{u['bias']:+.2f}",
+                      "/".join(f"{u['votes'][c]:+.2f}" for c in report["classes"]), f"{u['ablation_cost']:.4f}")
+    console.print(table)
+    console.print("columns: " + ", ".join(f"{v} = {k}" for k, v in short.items()))
+    roles = Table(title="strokes and the units that fire on them")
+    roles.add_column("stroke")
+    roles.add_column("units")
+    for r, ids in report["units_by_role"].items():
+        roles.add_row(r, ", ".join(ids) if ids else "-")
+    console.print(roles)
+    console.print(f"labels: {report['label_counts']}; clean stroke labels (IoU >= {config.clean_iou}): {report['clean_units']}")
+    console.print("[bold]The text's example, measured[/bold]")
+    for sentence in report["misclassification"]["summary"]:
+        console.print(f"- {sentence}")
+    if report.get("weight_decay_comparison"):
+        comparison = Table(title="weight decay and overfitting (small dataset, same seed)")
+        for name in ("weight decay", "train acc", "val acc", "gap", "weight norms", "clean units"):
+            comparison.add_column(name, justify="right")
+        for r in report["weight_decay_comparison"]:
+            comparison.add_row(f"{r['weight_decay']:g}", f"{r['train_accuracy']:.3f}", f"{r['val_accuracy']:.3f}",
+                               f"{r['gap']:.3f}", " ".join(f"{v:.1f}" for v in r["weight_norms"]), str(r["clean_units"]))
+        console.print(comparison)
+
+
+@app.command()
+def demo(
+    out: Annotated[Optional[Path], typer.Option(help="Folder for everything the demo makes; default: a fresh letters-demo-N here.")] = None,
+    device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:N or mps.")] = TRAIN.device,
+    count: Annotated[int, typer.Option(help="Glyphs to generate; smaller is faster.")] = DEMO.count,
+    epochs: Annotated[int, typer.Option(help="Training epochs.")] = DEMO.epochs,
+    probes: Annotated[int, typer.Option(help="Probe samples per stroke for the analysis.")] = DEMO.probes,
+):
+    """The whole story in one command: generate, train, classify, analyze, report."""
+    from .config import DemoConfig
+
+    config = DemoConfig(count=count, epochs=epochs, probes=probes, device=device)
+    config.validate()
+    from .demo import choose_folder, run_demo
+
+    folder = choose_folder(out)
+    console = _console()
+    console.print(f"letters demo: writing into {folder}")
+    progress, task = _progress("working", 1)
+    steps = []
+
+    def on_step(name: str, done: int, total: int):
+        if not steps or steps[-1] != name:
+            steps.append(name)
+            progress.update(task, description=name, total=total, completed=0)
+        progress.update(task, completed=done, total=total)
+
+    with progress:
+        result = run_demo(folder, config, on_step=on_step)
+    console.print(f"1. generated {result['dataset']['count']} glyphs: {result['files']['sheet']}")
+    console.print(f"2. trained {result['train']['hidden']} units in {result['train']['seconds']:.1f} s, "
+                  f"validation accuracy {result['train']['val_accuracy']:.4f}: {result['files']['curves']}")
+    console.print("3. classified:")
+    _print_classification(result["classified"], list(result["classes"]))
+    console.print("4. the text's example, measured:")
+    for sentence in result["analysis"]["misclassification"]["summary"]:
+        console.print(f"- {sentence}")
+    console.print(f"pictures: {', '.join(result['files'][k] for k in ('weights.png', 'roles.png', 'misclassification.png'))}")
+    console.print(f"open the report: {result['files']['report.html']}  (took {result['seconds']:.1f} s)")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

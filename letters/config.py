@@ -1,0 +1,137 @@
+"""Every setting with a default, in dataclasses: one home per default.
+
+Imports nothing heavy (no torch), so the CLI can read its defaults from here and
+still answer `--help` quickly. Each field says why it has its value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from .errors import LettersError
+
+
+@dataclass(frozen=True)
+class GeneratorConfig:
+    """How far a generated glyph may stray from its template. Units: the letter's height = 1."""
+
+    jitter: float = 0.028  # std of control-point noise: hand-drawn shapes are never exact
+    line_bend: float = 0.035  # std of extra bend on lines: hand-drawn lines sag a little
+    overshoot: float = 0.07  # max extension (or trim) of each piece's ends: gaps and overshoots at joints
+    wobble: float = 0.012  # max amplitude of slow waves along a stroke: an unsteady hand
+    rotation: float = 15.0  # max degrees of rotation either way: paper is never straight
+    slant: tuple[float, float] = (-0.3, 0.55)  # range of shear (x per y): handwriting leans right more than left
+    aspect: tuple[float, float] = (0.55, 1.8)  # range of width scale: condensed to extended faces
+    pen: tuple[float, float] = (0.035, 0.22)  # range of pen width (log-uniform): fine pen to bold marker
+    contrast: float = 0.35  # probability of a broad-nib pen whose width depends on direction
+    round_caps: float = 0.6  # probability of round stroke ends; flat ends otherwise
+    features: dict[str, float] = field(default_factory=lambda: {"serif": 0.25, "curl": 0.25, "entry": 0.15})
+    # probability of each optional ornament per glyph: printed serifs, curled C ends, lead-in strokes
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "GeneratorConfig":
+        d = dict(d)
+        for key in ("slant", "aspect", "pen"):
+            d[key] = tuple(d[key])
+        return cls(**d)
+
+
+@dataclass(frozen=True)
+class DatasetConfig:
+    """What `letters generate` makes."""
+
+    count: int = 30000  # glyphs in all; 30k train the default model past 99% validation accuracy in seconds
+    seed: int = 0  # every glyph's randomness derives from this and its index
+    val_fraction: float = 0.1  # held out for validation; training never sees it
+    workers: int = 1  # processes; the output does not depend on it
+    png: bool = False  # also export an ImageFolder tree of PNGs (slow, large)
+    generator: GeneratorConfig = field(default_factory=GeneratorConfig)
+
+    def validate(self) -> None:
+        if self.count < 1:
+            raise LettersError(f"--count {self.count}: give a positive number of glyphs, e.g. --count 30000")
+        if self.count > 10_000_000:
+            raise LettersError(f"--count {self.count} is over 10 million; generate several datasets instead")
+        if not 0.0 < self.val_fraction < 1.0:
+            raise LettersError(f"--val-fraction {self.val_fraction} is outside (0, 1); use e.g. 0.1")
+        if not 1 <= self.workers <= 256:
+            raise LettersError(f"--workers {self.workers}: use 1 or more worker processes")
+        if not 0 <= self.seed < 2 ** 31:
+            raise LettersError(f"--seed {self.seed} is outside 0..2147483647")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How `letters train` fits the network."""
+
+    hidden: tuple[int, ...] = (64,)  # one hidden layer of 64 units: enough for three letters, few enough to read
+    weight_decay: float = 1e-4  # L2 strength on weights: keeps detectors smooth without costing accuracy
+    epochs: int = 10  # passes over the data; 30k glyphs pass 99% validation accuracy in the first few
+    batch_size: int = 256  # samples per step: fast on CPU, stable with Adam
+    lr: float = 1e-3  # Adam's step size; ten times larger risks divergence
+    device: str = "auto"  # the accelerator when there is one, else the CPU
+    seed: int = 0  # initial weights and batch order: the same seed gives the same weights on CPU
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["hidden"] = list(self.hidden)
+        return d
+
+    def validate(self) -> None:
+        if not 1 <= len(self.hidden) <= 2 or min(self.hidden) < 1:
+            raise LettersError(f"--hidden {','.join(map(str, self.hidden))}: give one or two positive sizes, e.g. 64,32")
+        if self.epochs < 1:
+            raise LettersError(f"--epochs {self.epochs}: train for at least one epoch")
+        if self.batch_size < 1:
+            raise LettersError(f"--batch-size {self.batch_size}: use a positive batch size, e.g. 256")
+        if not self.lr > 0 or self.lr != self.lr:
+            raise LettersError(f"--lr {self.lr}: use a positive learning rate, e.g. 1e-3")
+        if not self.weight_decay >= 0:
+            raise LettersError(f"--weight-decay {self.weight_decay}: use zero or a positive strength, e.g. 1e-4")
+
+
+@dataclass(frozen=True)
+class ClassifyConfig:
+    """How `letters classify` reports."""
+
+    min_confidence: float = 0.6  # below this top probability an answer is marked unsure
+    explain_units: int = 5  # hidden units listed by --explain
+
+
+@dataclass(frozen=True)
+class AnalysisConfig:
+    """How `letters analyze` probes the hidden units."""
+
+    probes: int = 200  # jittered samples per role and per letter: enough for stable means, fast on 2 cores
+    seed: int = 1234  # probe glyphs; differs from training seeds so probes are unseen glyphs
+    fire_fraction: float = 0.6  # a unit fires on a role when its response there is >= this share of its top response
+    quantile: float = 0.95  # Network Dissection threshold on the attribution maps
+    clean_iou: float = 0.1  # a labelled unit counts as clean when its dissection IoU is at least this
+    units: int = 0  # rows in the printed table; 0 means every unit
+
+    def validate(self) -> None:
+        if self.probes < 1:
+            raise LettersError(f"--probes {self.probes}: use at least one probe per role")
+        if self.units < 0:
+            raise LettersError(f"--units {self.units}: use 0 (all) or a positive number")
+
+
+@dataclass(frozen=True)
+class DemoConfig:
+    """The one-command tour: small enough for under a minute on two CPU cores."""
+
+    count: int = 9000  # glyphs: enough for ~99% validation accuracy, generated in a few seconds
+    epochs: int = 8  # the curves flatten by then
+    probes: int = 120  # probe samples per stroke: stable means, quick
+    device: str = "auto"  # the accelerator when there is one
+    seed: int = 0  # the same demo every run
+
+    def validate(self) -> None:
+        DatasetConfig(count=self.count, seed=self.seed).validate()
+        if self.count < 30:
+            raise LettersError(f"--count {self.count}: the demo needs at least 30 glyphs")
+        TrainConfig(epochs=self.epochs, device=self.device).validate()
+        AnalysisConfig(probes=self.probes).validate()

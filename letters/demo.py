@@ -1,0 +1,109 @@
+"""`letters demo`: the whole story in one call, written into one fresh folder.
+
+Generate a dataset, train a model, classify a few generated glyphs and the shipped
+hand-drawn samples, analyse the hidden units, reproduce the misclassification
+example and write the report. Everything is made in a staging folder and renamed
+into place at the end, so an interrupted demo leaves nothing half-made.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+from PIL import Image
+
+from .analysis import analyze, build_probes
+from .config import AnalysisConfig, DatasetConfig, DemoConfig, GeneratorConfig, TrainConfig
+from .dataset import replace_folder, staging_folder, write_dataset
+from .errors import LettersError
+from .predict import classify, load_inputs
+from .report import write_report
+from .workflow import train_and_save
+
+SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"  # hand-drawn letters shipped with the project
+GENERATED_SHOWN = 6  # validation glyphs the demo saves as PNG and classifies
+
+
+def choose_folder(out: Path | None) -> Path:
+    """`out` if it is absent or empty; else a fresh `letters-demo-N` in the current folder."""
+    if out is not None:
+        out = Path(out)
+        if out.exists() and (not out.is_dir() or any(out.iterdir())):
+            raise LettersError(f"--out {out} already exists and is not empty; give a new folder")
+        return out
+    n = 1
+    while Path(f"letters-demo-{n}").exists():
+        n += 1
+    return Path(f"letters-demo-{n}")
+
+
+def run_demo(folder: Path, config: DemoConfig, on_step=None) -> dict:
+    """Run every step; `on_step(name, done, total)` reports progress. Returns what happened."""
+    start = time.perf_counter()
+    step = on_step or (lambda *a: None)
+    folder = Path(folder)
+    staging = staging_folder(folder)
+    try:
+        result = _run(staging, folder, config, step)
+        if folder.exists():
+            folder.rmdir()  # empty, checked by choose_folder
+        replace_folder(staging, folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    result["seconds"] = time.perf_counter() - start
+    return result
+
+
+def _run(work: Path, final: Path, config: DemoConfig, step) -> dict:
+    def final_path(p: Path) -> str:
+        return str(final / p.relative_to(work))
+
+    workers = max(1, min(2, os.cpu_count() or 1))
+    data = DatasetConfig(count=config.count, seed=config.seed, workers=workers)
+    done = [0]
+
+    def generated(n):
+        done[0] += n
+        step("generating glyphs", done[0], config.count)
+
+    meta = write_dataset(work / "glyphs", data, progress=generated)
+    train_config = TrainConfig(epochs=config.epochs, device=config.device, seed=config.seed)
+    result, curves = train_and_save(work / "glyphs", work / "letters-mlp.pt", train_config,
+                                    on_step=lambda d, t: step("training", d, t))
+
+    step("classifying", 0, 1)
+    from .dataset import load_dataset
+
+    dataset = load_dataset(work / "glyphs")
+    shown = work / "generated"
+    shown.mkdir()
+    val = dataset.is_val.nonzero().flatten().tolist()[:GENERATED_SHOWN]
+    for i in val:
+        letter = dataset.classes[int(dataset.labels[i])]
+        image = Image.frombytes("L", (28, 28), bytes(dataset.images[i].flatten().tolist()))
+        image.point(lambda v: 255 - v).resize((112, 112)).save(shown / f"{letter}-{i}.png")
+    inputs = [shown] + ([SAMPLES] if SAMPLES.is_dir() else [])
+    records = classify(result.model, dataset.classes, load_inputs(inputs))
+    for r in records:
+        if r["path"].startswith(str(work)):
+            r["path"] = final_path(Path(r["path"]))
+
+    step("analysing", 0, 1)
+    analysis_config = AnalysisConfig(probes=config.probes)
+    probes = build_probes(analysis_config, GeneratorConfig())
+    report = analyze(result.model, analysis_config, GeneratorConfig(), probes)
+    files = write_report(work / "analysis", result.model, probes, report)
+    step("analysing", 1, 1)
+    files = {name: final_path(Path(p)) for name, p in files.items()}
+    files.update({"sheet": str(final / "glyphs" / "sheet.png"), "curves": final_path(curves),
+                  "checkpoint": str(final / "letters-mlp.pt")})
+    return {
+        "dataset": {"count": meta["count"], "seed": meta["seed"]},
+        "train": {"hidden": list(train_config.hidden), "seconds": result.seconds,
+                  "val_accuracy": result.metrics["val_accuracy"]},
+        "classes": dataset.classes, "classified": records, "analysis": report, "files": files,
+    }

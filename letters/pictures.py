@@ -1,0 +1,162 @@
+"""Pictures drawn with Pillow alone: training curves, weight grids, heatmaps, panels.
+
+Every function returns a PIL image; callers decide where it goes. `save_image` writes
+one atomically. No matplotlib: the pictures and the report work without it.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+BACKGROUND = (255, 255, 255)
+INK = (40, 40, 40)
+SERIES = [(31, 119, 180), (214, 39, 40), (44, 160, 44), (255, 127, 14), (148, 103, 189), (140, 86, 75)]
+
+
+def font(size: int = 12) -> ImageFont.ImageFont:
+    try:
+        return ImageFont.load_default(size=size)
+    except TypeError:  # Pillow built without FreeType: the fixed bitmap font
+        return ImageFont.load_default()
+
+
+def save_image(image: Image.Image, path: str | Path) -> None:
+    """Write a PNG via a temporary file and rename, so no half-written picture is left."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        image.save(tmp, format="PNG")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def line_chart(title: str, series: dict, size=(420, 260), y_range=None) -> Image.Image:
+    """One panel: each named series is a list of y values against 1..n."""
+    w, h = size
+    left, right, top, bottom = 52, 12, 26, 30
+    img = Image.new("RGB", size, BACKGROUND)
+    draw = ImageDraw.Draw(img)
+    draw.text((left, 6), title, fill=INK, font=font(13))
+    values = [v for ys in series.values() for v in ys if v == v]
+    if not values:
+        return img
+    lo, hi = y_range or (min(values), max(values))
+    if hi - lo < 1e-12:
+        lo, hi = lo - 0.5, hi + 0.5
+    n = max(len(ys) for ys in series.values())
+    x0, x1, y0, y1 = left, w - right, h - bottom, top
+    draw.rectangle((x0, y1, x1, y0), outline=(180, 180, 180))
+    for frac in (0.0, 0.5, 1.0):
+        y = y0 + (y1 - y0) * frac
+        draw.text((4, y - 6), f"{lo + (hi - lo) * frac:.3g}", fill=INK, font=font(10))
+    draw.text((x0, y0 + 6), "1", fill=INK, font=font(10))
+    draw.text((x1 - 16, y0 + 6), f"{n}", fill=INK, font=font(10))
+    draw.text(((x0 + x1) // 2 - 14, y0 + 12), "epoch", fill=INK, font=font(10))
+
+    def xy(i, v):
+        x = x0 + (x1 - x0) * (i / max(n - 1, 1))
+        return x, y0 + (y1 - y0) * ((v - lo) / (hi - lo))
+
+    for k, (name, ys) in enumerate(series.items()):
+        colour = SERIES[k % len(SERIES)]
+        pts = [xy(i, v) for i, v in enumerate(ys) if v == v]
+        if len(pts) > 1:
+            draw.line(pts, fill=colour, width=2)
+        for x, y in pts:
+            draw.ellipse((x - 2, y - 2, x + 2, y + 2), fill=colour)
+        draw.text((x1 - 150, y1 + 4 + 13 * k), name, fill=colour, font=font(11))
+    return img
+
+
+def training_curves(history: list[dict]) -> Image.Image:
+    """Data loss and penalty, train and validation accuracy, weight norm per epoch."""
+    layers = len(history[0]["weight_norms"]) if history else 0
+    panels = [
+        line_chart("loss", {"data loss": [r["data_loss"] for r in history],
+                            "penalty": [r["penalty"] for r in history],
+                            "total": [r["total_loss"] for r in history]}),
+        line_chart("accuracy", {"train": [r["train_accuracy"] for r in history],
+                                "validation": [r["val_accuracy"] for r in history]}),
+        line_chart("L2 norm of weights", {f"layer {i + 1}": [r["weight_norms"][i] for r in history]
+                                          for i in range(layers)}),
+    ]
+    w, h = panels[0].size
+    out = Image.new("RGB", (w * len(panels), h), BACKGROUND)
+    for i, panel in enumerate(panels):
+        out.paste(panel, (i * w, 0))
+    return out
+
+
+def diverging(value: float, scale: float) -> tuple[int, int, int]:
+    """Red for positive, blue for negative, white at zero."""
+    t = max(-1.0, min(1.0, value / scale)) if scale > 0 else 0.0
+    if t >= 0:
+        return 255, int(255 * (1 - t)), int(255 * (1 - t))
+    return int(255 * (1 + t)), int(255 * (1 + t)), 255
+
+
+def weight_tile(weights: list[float], side: int = 28, zoom: int = 3) -> Image.Image:
+    """One unit's incoming weights (side*side values) as a red/blue image, symmetric scale."""
+    scale = max(abs(v) for v in weights) or 1.0
+    tile = Image.new("RGB", (side, side))
+    tile.putdata([diverging(v, scale) for v in weights])
+    return tile.resize((side * zoom, side * zoom), Image.Resampling.NEAREST)
+
+
+def gray_tile(pixels: list[int], side: int = 28, zoom: int = 3) -> Image.Image:
+    """A 28x28 ink image (255 = ink) shown dark on white."""
+    tile = Image.new("L", (side, side))
+    tile.putdata([255 - v for v in pixels])
+    return tile.resize((side * zoom, side * zoom), Image.Resampling.NEAREST).convert("RGB")
+
+
+def titled_grid(tiles: list[Image.Image], titles: list[list[str]], columns: int = 8) -> Image.Image:
+    """Tiles in a grid, each with a few lines of caption under it."""
+    if not tiles:
+        return Image.new("RGB", (10, 10), BACKGROUND)
+    tw, th = tiles[0].size
+    lines = max(len(t) for t in titles)
+    cw, ch = max(tw, 120) + 8, th + 14 * lines + 10
+    rows = (len(tiles) + columns - 1) // columns
+    out = Image.new("RGB", (cw * min(columns, len(tiles)), ch * rows), BACKGROUND)
+    draw = ImageDraw.Draw(out)
+    for i, (tile, caption) in enumerate(zip(tiles, titles)):
+        x, y = (i % columns) * cw + 4, (i // columns) * ch + 4
+        out.paste(tile, (x + (cw - 8 - tw) // 2, y))
+        for k, text in enumerate(caption):
+            draw.text((x, y + th + 2 + 14 * k), text, fill=INK, font=font(11))
+    return out
+
+
+def heatmap(rows: list[str], columns: list[str], values: list[list[float]], title: str = "") -> Image.Image:
+    """Rows x columns of non-negative values, darker = larger, with labels."""
+    cell, left, top = 22, 110, 130
+    img = Image.new("RGB", (left + cell * len(columns) + 10, top + cell * len(rows) + 10), BACKGROUND)
+    draw = ImageDraw.Draw(img)
+    draw.text((6, 4), title, fill=INK, font=font(13))
+    peak = max((v for row in values for v in row), default=1.0) or 1.0
+    for j, name in enumerate(columns):
+        label = Image.new("RGB", (top - 28, cell), BACKGROUND)
+        ImageDraw.Draw(label).text((2, 4), name, fill=INK, font=font(11))
+        img.paste(label.rotate(90, expand=True), (left + j * cell, 26))
+    for i, name in enumerate(rows):
+        draw.text((6, top + i * cell + 5), name, fill=INK, font=font(11))
+        for j, v in enumerate(values[i]):
+            t = max(0.0, min(1.0, v / peak))
+            colour = (int(255 - 200 * t), int(255 - 150 * t), int(255 - 60 * t))
+            draw.rectangle((left + j * cell, top + i * cell, left + (j + 1) * cell - 1, top + (i + 1) * cell - 1),
+                           fill=colour, outline=(230, 230, 230))
+    return img
+
+
+def enlarge(image: Image.Image, zoom: int = 10) -> Image.Image:
+    """Nearest-neighbour enlargement, so each input pixel stays visible."""
+    return image.resize((image.width * zoom, image.height * zoom), Image.Resampling.NEAREST)
