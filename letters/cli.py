@@ -228,10 +228,10 @@ def _print_classification(records, classes) -> None:
     from rich.table import Table
 
     table = Table()
-    table.add_column("file")
-    table.add_column("letter", justify="center")
+    table.add_column("file", overflow="fold")
+    table.add_column("letter", justify="center", no_wrap=True)
     for c in classes:
-        table.add_column(f"P({c})", justify="right")
+        table.add_column(f"P({c})", justify="right", no_wrap=True, min_width=5)
     table.add_column("")
     for r in records:
         if "error" in r:
@@ -282,7 +282,7 @@ def evaluate(
     if result["worst"]:
         worst_table = Table(title="worst-classified files")
         for name in ("file", "true", "predicted", "P(true)"):
-            worst_table.add_column(name)
+            worst_table.add_column(name, overflow="fold", no_wrap=name != "file")
         for w in result["worst"]:
             worst_table.add_row(w["path"], w["true"], w["prediction"], f"{w['probability_true']:.4f}")
         console.print(worst_table)

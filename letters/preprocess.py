@@ -110,8 +110,8 @@ def to_gray(image: Image.Image) -> Image.Image:
 def _centre_of_mass(image: Image.Image) -> tuple[float, float]:
     """Centre of mass in pixel units (pixel i spans [i, i+1])."""
     w, h = image.size
-    cols = image.reduce((1, h)).getdata()  # (w,) column means
-    rows = image.reduce((w, 1)).getdata()  # (h,) row means
+    cols = image.reduce((1, h)).tobytes()  # (w,) column means
+    rows = image.reduce((w, 1)).tobytes()  # (h,) row means
     cx = sum((i + 0.5) * v for i, v in enumerate(cols)) / (sum(cols) or 1)
     cy = sum((i + 0.5) * v for i, v in enumerate(rows)) / (sum(rows) or 1)
     return cx, cy

@@ -121,5 +121,6 @@ def write_report(out: Path, model: LetterMLP, probes: Probes, report: dict, comp
     fd, tmp = tempfile.mkstemp(prefix=".report.html.", dir=out)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write("\n".join(parts))
+    os.chmod(tmp, 0o644)
     os.replace(tmp, out / "report.html")
     return {name: str(out / name) for name in [*pictures, "report.html"]}

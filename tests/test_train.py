@@ -1,0 +1,132 @@
+"""The MLP, its explicit weight decay, training and checkpoints."""
+
+import pickle
+
+import pytest
+import torch
+
+from letters.checkpoint import load_model, make_checkpoint, read_checkpoint, save_checkpoint
+from letters.config import TrainConfig
+from letters.dataset import load_dataset
+from letters.errors import LettersError
+from letters.model import LetterMLP, ModelDims
+from letters.train import l2_penalty, train_model
+
+
+def test_penalty_is_the_sum_of_squared_weights_and_excludes_biases():
+    model = LetterMLP(ModelDims(4, (3,), 2))
+    with torch.no_grad():
+        model.hidden[0].weight.copy_(torch.tensor([[1., 2, 0, 0], [0, 0, 1, 0], [0, 0, 0, -1]]))
+        model.hidden[0].bias.fill_(100.0)
+        model.output.weight.copy_(torch.tensor([[1., 1, 0], [0, 0, 2]]))
+        model.output.bias.fill_(-50.0)
+    # by hand: (1 + 4 + 1 + 1) + (1 + 1 + 4) = 13; the biases of 100 and -50 add nothing
+    assert float(l2_penalty(model).detach()) == 13.0
+
+
+def test_hidden_activations_have_one_entry_per_layer():
+    model = LetterMLP(ModelDims(784, (8, 5), 3))
+    acts = model.hidden_activations(torch.rand(4, 28, 28))
+    assert [a.shape for a in acts] == [(4, 8), (4, 5)]
+    assert torch.equal(model(torch.zeros(2, 784)).argmax(1), model(torch.zeros(2, 784)).argmax(1))
+
+
+def test_weight_decay_shrinks_the_weights(tiny_dataset):
+    data = load_dataset(tiny_dataset)
+    off = train_model(data, TrainConfig(hidden=(16,), epochs=4, weight_decay=0.0, device="cpu"))
+    on = train_model(data, TrainConfig(hidden=(16,), epochs=4, weight_decay=5e-3, device="cpu"))
+    assert on.history[-1]["weight_norms"][0] < off.history[-1]["weight_norms"][0]
+    assert on.history[-1]["penalty"] > 0 and off.history[-1]["penalty"] == 0
+
+
+def test_history_records_every_figure(tiny_dataset):
+    data = load_dataset(tiny_dataset)
+    result = train_model(data, TrainConfig(hidden=(8, 4), epochs=2, device="cpu"))
+    for record in result.history:
+        assert set(record) >= {"data_loss", "penalty", "total_loss", "train_accuracy", "val_accuracy", "weight_norms"}
+        assert len(record["weight_norms"]) == 3
+        assert record["total_loss"] == pytest.approx(record["data_loss"] + record["penalty"], rel=1e-5)
+
+
+def test_same_seed_same_weights_on_cpu(tiny_dataset):
+    data = load_dataset(tiny_dataset)
+    a = train_model(data, TrainConfig(hidden=(8,), epochs=2, seed=4, device="cpu")).model.state_dict()
+    b = train_model(data, TrainConfig(hidden=(8,), epochs=2, seed=4, device="cpu")).model.state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_checkpoint_round_trip_gives_identical_logits(tiny_model, tmp_path):
+    model, checkpoint = load_model(tiny_model)
+    assert list(checkpoint) == ["format", "version", "dims", "model_state_dict", "classes", "preprocessing",
+                                "train_config", "metrics"]
+    assert {"val_accuracy", "train_accuracy", "history"} <= set(checkpoint["metrics"])
+    copy = tmp_path / "copy.pt"
+    save_checkpoint(make_checkpoint(model, checkpoint["classes"], checkpoint["preprocessing"],
+                                    checkpoint["train_config"], checkpoint["metrics"]), copy)
+    again, _ = load_model(copy)
+    x = torch.rand(5, 784)
+    assert torch.equal(model(x), again(x))
+
+
+class _Evil:
+    def __reduce__(self):
+        return (print, ("pwned",))
+
+
+def test_pickled_code_is_refused(tmp_path):
+    path = tmp_path / "evil.pt"
+    torch.save({"format": "letters-mlp", "payload": _Evil()}, path)
+    with pytest.raises(LettersError, match="pickled code"):
+        read_checkpoint(path)
+
+
+@pytest.mark.parametrize("content, message", [
+    ({"format": "other"}, "not a letters checkpoint"),
+    ({"format": "letters-mlp", "version": 99}, "version"),
+])
+def test_other_files_are_refused(tmp_path, content, message):
+    path = tmp_path / "x.pt"
+    torch.save(content, path)
+    with pytest.raises(LettersError, match=message):
+        load_model(path)
+
+
+def test_missing_checkpoint_is_refused(tmp_path):
+    with pytest.raises(LettersError, match="does not exist"):
+        load_model(tmp_path / "none.pt")
+
+
+def test_training_on_an_imagefolder_of_pngs(tiny_dataset, tmp_path, runner):
+    from letters.cli import app
+
+    out = tmp_path / "m.pt"
+    result = runner.invoke(app, ["train", "--data", str(tiny_dataset / "png"), "--out", str(out), "--hidden", "8",
+                                 "--epochs", "1", "--device", "cpu", "--json"])
+    assert result.exit_code == 0, result.output
+    _, checkpoint = load_model(out)
+    assert checkpoint["metrics"]["data"]["format"] == "imagefolder"
+    assert (tmp_path / "m.curves.png").exists()
+
+
+def test_cuda_on_a_cpu_machine_is_one_line(tiny_dataset, tmp_path, runner):
+    from letters.cli import app
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    result = runner.invoke(app, ["train", "--data", str(tiny_dataset), "--out", str(tmp_path / "m.pt"), "--device", "cuda"])
+    assert result.exit_code != 0
+    assert "no CUDA GPU" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "m.pt").exists()
+
+
+def test_nan_loss_stops_and_leaves_the_old_checkpoint(tiny_dataset, tiny_model, tmp_path, runner):
+    from letters.cli import app
+
+    target = tmp_path / "keep.pt"
+    target.write_bytes(tiny_model.read_bytes())
+    before = target.read_bytes()
+    result = runner.invoke(app, ["train", "--data", str(tiny_dataset), "--out", str(target), "--lr", "1e30",
+                                 "--epochs", "2", "--device", "cpu"])
+    assert result.exit_code != 0
+    assert "learning rate" in result.output
+    assert target.read_bytes() == before
