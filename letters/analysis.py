@@ -131,7 +131,8 @@ def _related(role: str) -> set:
 
 
 def label_unit(responses: dict, fired: bool, fire_fraction: float) -> tuple[str, float, list]:
-    """Label from the unit's response to each role (mean activation above its baseline):
+    """Label from the unit's response to each role (mean activation above its baseline,
+    per pixel of the stroke's ink):
     `dead` when it never fires, its preferred role when every role it fires for belongs to
     the same letter or is a lookalike of it (C.top_curve ~ B.upper_bowl, ...), else `mixed`. Selectivity = (top - mean of the others) /
     (top + mean of the others), responses clipped at 0: 1 for one role only, 0 for all alike."""
@@ -166,6 +167,7 @@ def analyze_units(model: LetterMLP, probes: Probes, config: AnalysisConfig) -> l
         stroke_acts = [torch.cat([model.hidden_activations(_x(role_images[r]))[layer] for r in ROLES])
                        for layer in range(len(model.hidden))]
         votes = unit_votes(model)
+        ink = {r: float(imgs.float().sum((1, 2)).mean() / 255.0) or 1.0 for r, imgs in role_images.items()}
         x_full = _x(probes.full)
         true = probes.full_labels
         base_logp = torch.log_softmax(model(x_full), 1)[torch.arange(len(true)), true]
@@ -178,7 +180,8 @@ def analyze_units(model: LetterMLP, probes: Probes, config: AnalysisConfig) -> l
         bias = model.hidden[layer].bias.detach()
         for u in range(bias.numel()):
             fired = bool(max(full_acts[layer][:, u].max(), stroke_acts[layer][:, u].max(), baseline[layer][u]) > EPSILON)
-            responses = {r: float(by_role[r][layer][u] - baseline[layer][u]) for r in ROLES}
+            # per pixel of ink, so a big bowl does not win over a short crossbar by size alone
+            responses = {r: float(by_role[r][layer][u] - baseline[layer][u]) / ink[r] for r in ROLES}
             label, selectivity, firing = label_unit(responses, fired, config.fire_fraction)
             with torch.no_grad():
                 logp = torch.log_softmax(forward_ablated(model, x_full, {layer: [u]}), 1)[torch.arange(len(true)), true]
