@@ -12,9 +12,13 @@ import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
-import click
 import typer
 from typer.core import TyperGroup
+
+try:  # typer 0.2x ships its own copy of click; older ones use the click package
+    from typer._click import exceptions as click_errors
+except ImportError:  # pragma: no cover
+    from click import exceptions as click_errors
 
 from .config import AnalysisConfig, ClassifyConfig, DatasetConfig, DemoConfig, TrainConfig
 from .errors import LettersError
@@ -34,34 +38,34 @@ class LettersGroup(TyperGroup):
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         command = " ".join(a for a in (args if args is not None else sys.argv[1:])[:1] if not a.startswith("-"))
-        hint = f"letters {command} --help" if command else "letters --help"
+        hint = f"letters {command} --help" if command in self.commands else "letters --help"
         try:
             code = super().main(args=args, prog_name=prog_name, complete_var=complete_var,
                                 standalone_mode=False, **extra)
-        except click.exceptions.NoArgsIsHelpError as error:
-            click.echo(error.ctx.get_help() if error.ctx else "", err=True)
+        except click_errors.NoArgsIsHelpError as error:
+            typer.echo(error.ctx.get_help() if error.ctx else "", err=True)
             code = EXIT_USAGE
-        except click.UsageError as error:
-            click.echo(f"letters: error: {_one_line(error.format_message())} (see: {hint})", err=True)
+        except click_errors.UsageError as error:
+            typer.echo(f"letters: error: {_one_line(error.format_message())} (see: {hint})", err=True)
             code = EXIT_USAGE
-        except click.ClickException as error:
-            click.echo(f"letters: error: {_one_line(error.format_message())}", err=True)
+        except click_errors.ClickException as error:
+            typer.echo(f"letters: error: {_one_line(error.format_message())}", err=True)
             code = error.exit_code or EXIT_ERROR
-        except click.exceptions.Abort:
-            click.echo("letters: stopped", err=True)
+        except typer.Abort:
+            typer.echo("letters: stopped", err=True)
             code = 130
         except LettersError as error:
-            click.echo(f"letters: error: {_one_line(error)}", err=True)
+            typer.echo(f"letters: error: {_one_line(error)}", err=True)
             code = EXIT_ERROR
         except KeyboardInterrupt:
-            click.echo("letters: stopped by Ctrl-C; nothing half-written was left", err=True)
+            typer.echo("letters: stopped by Ctrl-C; nothing half-written was left", err=True)
             code = 130
         except OSError as error:
-            click.echo(f"letters: error: {_one_line(error.strerror or error)}"
+            typer.echo(f"letters: error: {_one_line(error.strerror or error)}"
                        f"{': ' + str(error.filename) if getattr(error, 'filename', None) else ''}", err=True)
             code = EXIT_ERROR
         except Exception as error:  # noqa: BLE001 - the promise is: no traceback, ever
-            click.echo(f"letters: internal error: {type(error).__name__}: {_one_line(error)} "
+            typer.echo(f"letters: internal error: {type(error).__name__}: {_one_line(error)} "
                        "(please report it with the command you ran)", err=True)
             code = EXIT_ERROR
         code = code if isinstance(code, int) else 0
@@ -81,14 +85,42 @@ def _console(stderr: bool = False):
     return Console(stderr=stderr, highlight=False)
 
 
+class _LazyProgress:
+    """A rich progress bar on stderr (so --json output on stdout stays clean) that only
+    appears once work starts, so an early one-line error is not preceded by a blank line."""
+
+    def __init__(self, progress):
+        self.progress, self.started = progress, False
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.started:
+            self.progress.stop()
+        return False
+
+    def _start(self):
+        if not self.started:
+            self.started = True
+            self.progress.start()
+
+    def advance(self, task, n):
+        self._start()
+        self.progress.advance(task, n)
+
+    def update(self, task, **kw):
+        self._start()
+        self.progress.update(task, **kw)
+
+
 def _progress(description: str, total: int, quiet: bool = False):
-    """A rich progress bar on stderr (so --json output on stdout stays clean)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         console=_console(stderr=True), transient=True, disable=quiet)
     task = progress.add_task(description, total=total)
-    return progress, task
+    return _LazyProgress(progress), task
 
 
 def _print_json(obj) -> None:

@@ -181,11 +181,19 @@ def staging_folder(out: Path) -> Path:
     return staging
 
 
+def _staging_or_error(out: Path) -> Path:
+    try:
+        return staging_folder(out)
+    except OSError as error:
+        raise LettersError(f"--out {out} cannot be written ({error.strerror or error}); choose a writable folder") from None
+
+
 def write_dataset(out: Path, config: DatasetConfig, force: bool = False, progress=None) -> dict:
     """Generate and write a dataset folder atomically; return its metadata."""
     out = Path(out)
     config.validate()
     _check_destination(out, force)
+    _staging_or_error(out).rmdir()  # fail before the long part if the folder cannot be written
     tensors = generate_tensors(config, progress)
     blob = _tensor_bytes(tensors)
     n_val = int(tensors["is_val"].sum())
@@ -198,7 +206,7 @@ def write_dataset(out: Path, config: DatasetConfig, force: bool = False, progres
         "generator": config.generator.as_dict(), "preprocessing": PREPROCESSING,
         "sha256": hashlib.sha256(blob).hexdigest(), "png": config.png,
     }
-    staging = staging_folder(out)
+    staging = _staging_or_error(out)
     try:
         (staging / TENSOR_FILE).write_bytes(blob)
         (staging / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
