@@ -82,7 +82,7 @@ app = typer.Typer(cls=LettersGroup, add_completion=False, no_args_is_help=True, 
 def _console(stderr: bool = False):
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False)
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)  # paths stay whole, tables still fit
 
 
 class _LazyProgress:
