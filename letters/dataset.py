@@ -16,6 +16,7 @@ import multiprocessing
 import os
 import random
 import shutil
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from .config import DatasetConfig, GeneratorConfig
 from .errors import LettersError
-from .glyphs import render_glyph, sample_seed
+from .glyphs import render_batch, sample_seed
 from .images import IMAGE_EXTENSIONS, open_image
 from .preprocess import IMAGE_SIZE, PREPROCESSING, preprocess
 from .strokes import CLASSES, ROLES, TEMPLATES, letter_roles
@@ -56,24 +57,15 @@ class Dataset:
     paths: list | None = None  # source files, for an ImageFolder dataset
 
 
-def _render_chunk(args) -> tuple[bytes, bytes, bytes]:
-    """Worker: glyphs [start, stop) as (images, role coverage, letterform index) bytes."""
-    start, stop, seed, config = args
-    images, coverage, forms = bytearray(), bytearray(), bytearray()
-    for index in range(start, stop):
-        letter = CLASSES[index % len(CLASSES)]
-        glyph = render_glyph(letter, sample_seed(seed, index), config)
-        images += glyph.image.tobytes()
-        for role in letter_roles(letter):
-            coverage += glyph.roles[role].tobytes()
-        forms.append([f.name for f in TEMPLATES[letter]].index(glyph.form))
-    return bytes(images), bytes(coverage), bytes(forms)
-
-
 def _owners(images: torch.Tensor, coverage: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """Per pixel, the role that put most ink there (1-based into ROLES), 0 on paper."""
     offsets = torch.tensor([ROLES.index(letter_roles(c)[0]) + 1 for c in CLASSES])
-    owner = coverage.argmax(dim=1).to(torch.uint8) + offsets[labels].to(torch.uint8)[:, None, None]
+    best, index = coverage[:, 0], torch.zeros_like(coverage[:, 0])
+    for k in range(1, coverage.shape[1]):  # argmax over roles; torch's uint8 argmax on dim 1 is slow
+        better = coverage[:, k] > best
+        best = torch.where(better, coverage[:, k], best)
+        index = torch.where(better, torch.full_like(index, k), index)
+    owner = index + offsets[labels].to(torch.uint8)[:, None, None]
     return torch.where(images > 0, owner, torch.zeros_like(owner))
 
 
@@ -85,13 +77,15 @@ def generate_tensors(config: DatasetConfig, progress=None) -> dict:
               for s in range(0, config.count, CHUNK)]
     parts = []
     if config.workers > 1:
-        with ProcessPoolExecutor(config.workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            for part in pool.map(_render_chunk, chunks):
+        # fork where it is safe (Linux): workers start at once; elsewhere spawn, which imports only glyphs
+        context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+        with ProcessPoolExecutor(config.workers, mp_context=context) as pool:
+            for part in pool.map(render_batch, chunks):
                 parts.append(part)
                 progress and progress(len(part[2]))
     else:
         for chunk in chunks:
-            parts.append(_render_chunk(chunk))
+            parts.append(render_batch(chunk))
             progress and progress(len(parts[-1][2]))
     n, side, roles = config.count, IMAGE_SIZE, len(letter_roles(CLASSES[0]))
     images = torch.frombuffer(bytearray(b"".join(p[0] for p in parts)), dtype=torch.uint8).view(n, side, side)

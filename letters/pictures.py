@@ -139,7 +139,7 @@ def titled_grid(tiles: list[Image.Image], titles: list[list[str]], columns: int 
 
 def heatmap(rows: list[str], columns: list[str], values: list[list[float]], title: str = "") -> Image.Image:
     """Rows x columns of non-negative values, darker = larger, with labels."""
-    cell, left, top = 22, 110, 130
+    cell, left, top = 22, 175, 130
     img = Image.new("RGB", (left + cell * len(columns) + 10, top + cell * len(rows) + 10), BACKGROUND)
     draw = ImageDraw.Draw(img)
     draw.text((6, 4), title, fill=INK, font=font(13))

@@ -35,7 +35,7 @@ def weight_grid(model: LetterMLP, units: list[dict]) -> Image.Image:
 
 def role_heatmap(units: list[dict]) -> Image.Image:
     """Units by roles: each cell the unit's mean activation on that stroke alone."""
-    rows = [f"L{u['layer']}.{u['index']} {u['label'][:14]}" for u in units]
+    rows = [f"L{u['layer']}.{u['index']} {u['label']}" for u in units]
     values = [[u["stroke_activation"][r] for r in ROLES] for u in units]
     return heatmap(rows, list(ROLES), values, "mean activation on each stroke alone")
 

@@ -61,6 +61,15 @@ def as_input(images: torch.Tensor) -> torch.Tensor:
     return images.flatten(1).float().div_(255.0)
 
 
+def _adam(model: LetterMLP, lr: float) -> torch.optim.Optimizer:
+    """Adam with weight_decay=0: the decay is the explicit penalty in the loss, never counted twice.
+    The fused kernel where the device has one (fewer small ops per step), else the default."""
+    try:
+        return torch.optim.Adam(model.parameters(), lr=lr, weight_decay=0.0, fused=True)
+    except (RuntimeError, ValueError):
+        return torch.optim.Adam(model.parameters(), lr=lr, weight_decay=0.0)
+
+
 def train_model(data: Dataset, config: TrainConfig, on_step=None, on_epoch=None) -> TrainResult:
     """Fit a LetterMLP to `data`; `on_step(steps_done, steps_total)` and `on_epoch(record)`
     report progress. Raises LettersError when the loss becomes NaN or infinite."""
@@ -77,17 +86,20 @@ def train_model(data: Dataset, config: TrainConfig, on_step=None, on_epoch=None)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.seed)
         model = LetterMLP(ModelDims(x.shape[1], tuple(config.hidden), len(data.classes))).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=0.0)  # decay is explicit below
+    optimizer = _adam(model, config.lr)
     order = torch.Generator(device=device).manual_seed(config.seed)
     n = len(x_train)
     steps_per_epoch = math.ceil(n / config.batch_size)
     result = TrainResult(model=model)
     best_state, best_val = None, -1.0
     start = time.perf_counter()
+    stepping = 0.0  # seconds inside the optimisation steps alone, for speed figures
     try:
         for epoch in range(1, config.epochs + 1):
             model.train()
-            sums = torch.zeros(3, device=device)  # data loss, penalty, total; summed over steps
+            epoch_start = time.perf_counter()
+            data_sum = torch.zeros((), device=device)  # summed over steps
+            penalty_sum = torch.zeros((), device=device)
             perm = torch.randperm(n, device=device, generator=order)
             for step in range(steps_per_epoch):
                 batch = perm[step * config.batch_size:(step + 1) * config.batch_size]
@@ -98,10 +110,13 @@ def train_model(data: Dataset, config: TrainConfig, on_step=None, on_epoch=None)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()
-                sums += torch.stack([data_loss.detach(), penalty.detach(), loss.detach()])
+                data_sum += data_loss.detach()
+                penalty_sum += penalty.detach()
                 if on_step:
                     on_step((epoch - 1) * steps_per_epoch + step + 1, config.epochs * steps_per_epoch)
-            data_loss, penalty, total = (sums / steps_per_epoch).tolist()
+            data_loss, penalty = data_sum.item() / steps_per_epoch, penalty_sum.item() / steps_per_epoch
+            total = data_loss + penalty
+            stepping += time.perf_counter() - epoch_start
             if not math.isfinite(total):
                 raise LettersError(f"training diverged at epoch {epoch} (loss is {total}); the learning rate "
                                    f"{config.lr:g} is probably too high, try --lr {config.lr / 10:g}")
@@ -111,7 +126,8 @@ def train_model(data: Dataset, config: TrainConfig, on_step=None, on_epoch=None)
                 "train_accuracy": accuracy(model, x_train, y_train),
                 "val_accuracy": accuracy(model, x_val, y_val),
                 "weight_norms": [float(layer.weight.detach().norm()) for layer in model.layers()],
-                "seconds": round(time.perf_counter() - start, 3),
+                "seconds": round(stepping, 4),  # cumulative time in optimisation steps
+                "wall_seconds": round(time.perf_counter() - start, 4),  # including the accuracy passes
             }
             result.history.append(record)
             score = record["val_accuracy"] if len(x_val) else record["train_accuracy"]

@@ -1,0 +1,35 @@
+"""`letters --help` against `python -c "import typer"`, measured side by side in one run.
+
+    python scripts/bench_help.py [--repeat 7]
+"""
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+
+
+def timed(cmd: list[str], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    typer_s = timed([sys.executable, "-c", "import typer"], args.repeat)
+    help_s = timed([sys.executable, "-m", "letters", "--help"], args.repeat)
+    sub_s = timed([sys.executable, "-m", "letters", "classify", "--help"], args.repeat)
+    print(f"python -c 'import typer':    {typer_s * 1000:7.0f} ms")
+    print(f"letters --help:              {help_s * 1000:7.0f} ms  ratio {help_s / typer_s:.2f} (target <= 3)")
+    print(f"letters classify --help:     {sub_s * 1000:7.0f} ms  ratio {sub_s / typer_s:.2f} (target <= 3)")
+
+
+if __name__ == "__main__":
+    main()
