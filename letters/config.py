@@ -21,7 +21,7 @@ class GeneratorConfig:
     wobble: float = 0.012  # max amplitude of slow waves along a stroke: an unsteady hand
     rotation: float = 15.0  # max degrees of rotation either way: paper is never straight
     slant: tuple[float, float] = (-0.3, 0.55)  # range of shear (x per y): handwriting leans right more than left
-    aspect: tuple[float, float] = (0.55, 1.8)  # range of width scale: condensed to extended faces
+    aspect: tuple[float, float] = (0.4, 2.0)  # range of width scale (log-uniform): condensed to extended faces
     pen: tuple[float, float] = (0.035, 0.22)  # range of pen width (log-uniform): fine pen to bold marker
     contrast: float = 0.35  # probability of a broad-nib pen whose width depends on direction
     round_caps: float = 0.6  # probability of round stroke ends; flat ends otherwise

@@ -46,7 +46,7 @@ def glyph_pieces(letter: str, seed: int, config: GeneratorConfig) -> tuple[str, 
     on = {name: rng.random() < p for name, p in sorted(config.features.items())}
     angle = math.radians(rng.uniform(-config.rotation, config.rotation))
     shear = rng.uniform(*config.slant)
-    stretch = rng.uniform(*config.aspect)
+    stretch = math.exp(rng.uniform(math.log(config.aspect[0]), math.log(config.aspect[1])))
     lo, hi = config.pen
     pen = math.exp(rng.uniform(math.log(lo), math.log(hi)))
     nib = rng.uniform(0.0, math.pi) if rng.random() < config.contrast else None

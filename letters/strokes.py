@@ -130,6 +130,8 @@ def _c_form(name: str, rx: float, aperture: float, bend: float) -> Letterform:
               (top_end[0] + 0.03, top_end[1] + 0.18), (top_end[0] - 0.06, top_end[1] + 0.11), feature="curl"),
         line("C.bottom_curve", bottom_end, (bottom_end[0], bottom_end[1] - 0.12), feature="curl"),
         line("C.top_curve", top_end, (top_end[0] + 0.02, top_end[1] + 0.12), feature="serif"),
+        curve("C.top_curve", top_end, (top_end[0] - 0.02, top_end[1] + 0.22),  # a script C's entry loop
+              (top_end[0] - 0.3, top_end[1] + 0.2), (top_end[0] - 0.22, top_end[1] - 0.02), feature="entry"),
     ))
 
 
