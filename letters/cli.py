@@ -190,7 +190,7 @@ def train(
 
     progress, task = _progress("training", epochs, quiet=json_output)
     with progress:
-        def on_step(done, total):
+        def on_step(done, total, _model):
             progress.update(task, total=total, completed=done)
 
         result, curves = train_and_save(data, out, config, on_step=on_step)
@@ -227,7 +227,8 @@ def classify(
 ):
     """Say whether each drawing is an A, a B or a C, with probabilities."""
     from .checkpoint import load_model
-    from .predict import DEFAULT_MODEL, classify as classify_loaded, load_inputs
+    from .predict import DEFAULT_MODEL, load_inputs
+    from .predict import classify as classify_loaded
 
     if not 0.0 <= min_confidence <= 1.0:
         raise LettersError(f"--min-confidence {min_confidence} is outside [0, 1]")
@@ -353,7 +354,7 @@ def _print_analysis(report: dict, config) -> None:
     if config.units:
         units = sorted(units, key=lambda u: -u["ablation_cost"])[: config.units]
     short = {r: r.split(".")[0] + "." + "".join(w[0] for w in r.split(".")[1].split("_")) for r in report["roles"]}
-    table = Table(title=f"hidden units: mean activation on each stroke alone (* = fires); importance = ablation cost")
+    table = Table(title="hidden units: mean activation on each stroke alone (* = fires); importance = ablation cost")
     table.add_column("unit")
     for r in report["roles"]:
         table.add_column(short[r], justify="right")

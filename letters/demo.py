@@ -73,7 +73,7 @@ def _run(work: Path, final: Path, config: DemoConfig, step) -> dict:
     meta = write_dataset(work / "glyphs", data, progress=generated)
     train_config = TrainConfig(epochs=config.epochs, device=config.device, seed=config.seed)
     result, curves = train_and_save(work / "glyphs", work / "letters-mlp.pt", train_config,
-                                    on_step=lambda d, t: step("training", d, t))
+                                    on_step=lambda d, t, _m: step("training", d, t))
 
     step("classifying", 0, 1)
     from .dataset import load_dataset

@@ -14,7 +14,6 @@ import os
 import tempfile
 from pathlib import Path
 
-import torch
 from PIL import Image, ImageDraw
 
 from .analysis import Probes, mean_probe_images

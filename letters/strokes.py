@@ -135,6 +135,13 @@ def _c_form(name: str, rx: float, aperture: float, bend: float) -> Letterform:
     ))
 
 
+_COPPERPLATE_C = Letterform("copperplate", (  # a calligraphic C: a loop at the top, a long leaning stroke down
+    curve("C.top_curve", (0.95, 0.25), (0.85, -0.05), (0.45, -0.05), (0.35, 0.15)),
+    curve("C.top_curve", (0.35, 0.15), (0.3, 0.32), (0.58, 0.3), (0.5, 0.08)),
+    line("C.left_line", (0.5, 0.08), (0.05, 0.65), bend=0.08),
+    curve("C.bottom_curve", (0.05, 0.65), (0.0, 1.05), (0.6, 1.05), (0.9, 0.75)),
+))
+
 # The letter templates. Each letterform still uses exactly the letter's named roles.
 TEMPLATES: dict[str, tuple[Letterform, ...]] = {
     "A": (
@@ -152,7 +159,7 @@ TEMPLATES: dict[str, tuple[Letterform, ...]] = {
     "C": (
         _c_form("round", 0.45, 45, 0.06), _c_form("narrow", 0.36, 45, 0.05),
         _c_form("open", 0.45, 62, 0.06), _c_form("closed", 0.47, 30, 0.07),
-        _c_form("wide", 0.55, 50, 0.05),
+        _c_form("wide", 0.55, 50, 0.05), _COPPERPLATE_C,
     ),
 }
 

@@ -71,7 +71,7 @@ def _adam(model: LetterMLP, lr: float) -> torch.optim.Optimizer:
 
 
 def train_model(data: Dataset, config: TrainConfig, on_step=None, on_epoch=None) -> TrainResult:
-    """Fit a LetterMLP to `data`; `on_step(steps_done, steps_total)` and `on_epoch(record)`
+    """Fit a LetterMLP to `data`; `on_step(steps_done, steps_total, model)` and `on_epoch(record)`
     report progress. Raises LettersError when the loss becomes NaN or infinite."""
     config.validate()
     device = resolve_device(config.device)
@@ -113,7 +113,7 @@ def train_model(data: Dataset, config: TrainConfig, on_step=None, on_epoch=None)
                 data_sum += data_loss.detach()
                 penalty_sum += penalty.detach()
                 if on_step:
-                    on_step((epoch - 1) * steps_per_epoch + step + 1, config.epochs * steps_per_epoch)
+                    on_step((epoch - 1) * steps_per_epoch + step + 1, config.epochs * steps_per_epoch, model)
             data_loss, penalty = data_sum.item() / steps_per_epoch, penalty_sum.item() / steps_per_epoch
             total = data_loss + penalty
             stepping += time.perf_counter() - epoch_start

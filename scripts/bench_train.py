@@ -21,9 +21,10 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from letters.config import DatasetConfig, TrainConfig
 from letters.dataset import Dataset, generate_tensors
+from letters.errors import LettersError
 from letters.model import LetterMLP, ModelDims
 from letters.strokes import CLASSES
-from letters.train import _adam, as_input, l2_penalty, train_model
+from letters.train import _adam, accuracy, as_input, l2_penalty, train_model
 
 
 def dataloader_loop(x, y, config: TrainConfig, epochs: int) -> float:
@@ -42,21 +43,59 @@ def dataloader_loop(x, y, config: TrainConfig, epochs: int) -> float:
     return epochs * len(x) / (time.perf_counter() - start)
 
 
-def sklearn_time_to(x_train, y_train, x_val, y_val, config: TrainConfig, target: float, max_epochs: int = 30):
+def sklearn_time_to(x_train, y_train, x_val, y_val, config: TrainConfig, target: float, lr: float,
+                    checks: int, max_epochs: int = 30):
+    """Seconds of partial_fit until validation accuracy >= target, checked `checks` times an epoch."""
     from sklearn.neural_network import MLPClassifier
 
     alpha = 2 * config.weight_decay * config.batch_size
     clf = MLPClassifier(hidden_layer_sizes=config.hidden, alpha=alpha, batch_size=config.batch_size,
-                        learning_rate_init=config.lr, random_state=config.seed)
+                        learning_rate_init=lr, random_state=config.seed)
     xt, yt, xv, yv = x_train.numpy(), y_train.numpy(), x_val.numpy(), y_val.numpy()
+    order = torch.randperm(len(xt), generator=torch.Generator().manual_seed(config.seed)).numpy()
+    chunks = [order[i::checks] for i in range(checks)]
     spent = 0.0
-    for epoch in range(1, max_epochs + 1):
-        start = time.perf_counter()
-        clf.partial_fit(xt, yt, classes=[0, 1, 2])
-        spent += time.perf_counter() - start
-        if clf.score(xv, yv) >= target:
-            return spent, epoch
+    for epoch in range(max_epochs):
+        for k, chunk in enumerate(chunks):
+            start = time.perf_counter()
+            clf.partial_fit(xt[chunk], yt[chunk], classes=[0, 1, 2])
+            spent += time.perf_counter() - start
+            if clf.score(xv, yv) >= target:
+                return spent, epoch + (k + 1) / checks
     return math.inf, max_epochs
+
+
+def ours_time_to(data, config: TrainConfig, target: float, checks: int):
+    """Seconds inside training steps until validation accuracy >= target, checked `checks` times an epoch."""
+    x_val = as_input(data.images[data.is_val])
+    y_val = data.labels[data.is_val]
+    steps = math.ceil(int((~data.is_val).sum()) / config.batch_size)
+    every = max(1, steps // checks)
+    clock = {"start": None, "paused": 0.0, "reached": None}
+
+    def check(done, total, model):
+        # The clock starts after the first step (data loading and setup excluded, as for scikit-learn,
+        # whose arrays are ready before its clock starts); the first step is counted as an average one.
+        if clock["start"] is None:
+            clock["start"] = time.perf_counter()
+            return
+        if done % every or clock["reached"]:
+            return
+        pause = time.perf_counter()
+        model.eval()
+        hit = accuracy(model, x_val, y_val) >= target
+        model.train()
+        clock["paused"] += time.perf_counter() - pause
+        if hit:
+            stepping = (time.perf_counter() - clock["start"] - clock["paused"]) * done / (done - 1)
+            clock["reached"] = (stepping, done / steps)
+            raise KeyboardInterrupt  # stops train_model cleanly
+
+    try:
+        train_model(data, config, on_step=check)
+    except LettersError:  # stopped inside the first epoch: nothing to keep, the time is what we wanted
+        pass
+    return clock["reached"] or (math.inf, config.epochs)
 
 
 def main() -> None:
@@ -72,28 +111,24 @@ def main() -> None:
     config = TrainConfig(device="cpu")
 
     loop = TrainConfig(device="cpu", epochs=args.epochs, weight_decay=config.weight_decay)
-    result = train_model(data, loop)
-    ours = args.epochs * int(train.sum()) / result.history[-1]["seconds"]  # time in steps only, like theirs
-    theirs = dataloader_loop(x[train], y[train], config, args.epochs)
+    ours, theirs = 0.0, 0.0
+    for _ in range(3):  # alternate, keep each one's best: the machine's noise hits both alike
+        result = train_model(data, loop)
+        ours = max(ours, args.epochs * int(train.sum()) / result.history[-1]["seconds"])  # steps only, like theirs
+        theirs = max(theirs, dataloader_loop(x[train], y[train], config, args.epochs))
     print(f"our loop (resident tensors, randperm):  {ours:9.0f} samples/s")
     print(f"DataLoader(TensorDataset, shuffle=True): {theirs:9.0f} samples/s")
     print(f"ratio: {ours / theirs:.2f}x (target >= 1.5)")
 
-    reached = {}
-
-    def stop_at_99(record):
-        if record["val_accuracy"] >= 0.99 and "ours" not in reached:
-            reached["ours"] = (record["seconds"], record["epoch"])
-            raise KeyboardInterrupt  # stop the clock: train_model keeps the model so far
-
-    train_model(data, TrainConfig(device="cpu", epochs=30), on_epoch=stop_at_99)
-    our_s, our_epoch = reached.get("ours", (math.inf, 30))
-    print(f"letters to 99% validation accuracy: {our_s:.2f} s ({our_epoch} epochs, hidden {config.hidden}, "
-          f"weight decay {config.weight_decay:g})")
+    checks = 4
+    our_s, our_epochs = ours_time_to(data, TrainConfig(device="cpu", epochs=30), 0.99, checks)
+    print(f"letters to 99% validation accuracy: {our_s:.2f} s ({our_epochs:.2f} epochs, hidden {config.hidden}, "
+          f"weight decay {config.weight_decay:g}, lr {config.lr:g}; checked {checks} times an epoch)")
     try:
-        sk_s, sk_epoch = sklearn_time_to(x[train], y[train], x[val], y[val], config, 0.99)
-        print(f"scikit-learn MLPClassifier to 99%: {sk_s:.2f} s ({sk_epoch} epochs, "
-              f"alpha {2 * config.weight_decay * config.batch_size:g}); ratio {sk_s / our_s:.2f}x slower")
+        for lr, why in ((1e-3, "its default learning rate"), (config.lr, "our learning rate")):
+            sk_s, sk_epoch = sklearn_time_to(x[train], y[train], x[val], y[val], config, 0.99, lr, checks)
+            print(f"scikit-learn MLPClassifier to 99%, {why} {lr:g}: {sk_s:.2f} s ({sk_epoch:.2f} epochs, "
+                  f"alpha {2 * config.weight_decay * config.batch_size:g}); {sk_s / our_s:.2f}x our time")
     except ImportError:
         print("scikit-learn not installed: pip install -e '.[bench]' to compare with MLPClassifier")
 

@@ -15,7 +15,6 @@ Needs Pillow; Hershey-Fonts and system fonts are optional (missing ones are skip
 from __future__ import annotations
 
 import argparse
-import io
 import random
 import re
 import shutil

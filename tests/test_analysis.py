@@ -6,13 +6,10 @@ import pytest
 import torch
 
 from letters.analysis import analyze, build_probes
-from letters.checkpoint import load_model
 from letters.cli import app
 from letters.config import AnalysisConfig, GeneratorConfig
 from letters.model import LetterMLP, ModelDims
 from letters.strokes import ROLES
-
-from conftest import SHIPPED_MODEL
 
 CONFIG = AnalysisConfig(probes=60)
 

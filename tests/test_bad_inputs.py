@@ -46,11 +46,10 @@ import shutil
 
 import pytest
 import torch
+from conftest import draw_letter
 from PIL import Image
 
 from letters.cli import app
-
-from conftest import draw_letter
 
 
 def _png(tmp_path, name="a.png"):

@@ -1,14 +1,12 @@
 """`letters classify` and `letters evaluate` on files people actually save."""
 
-import io
 import json
 
 import pytest
+from conftest import SHIPPED_MODEL, draw_letter
 from PIL import Image
 
 from letters.cli import app
-
-from conftest import SHIPPED_MODEL, draw_letter
 
 
 def _save_all_formats(folder, letter):
@@ -132,7 +130,6 @@ def test_same_answer_for_rgb_rgba_and_jpeg(tmp_path, runner):
     rgba = Image.new("RGBA", base.size, (30, 30, 30, 0))
     rgba.putalpha(base.point(lambda v: 255 - v))
     rgba.save(tmp_path / "b-alpha.png")
-    buffer = io.BytesIO()
     base.convert("RGB").save(tmp_path / "b.jpg", quality=60)
     result = runner.invoke(app, ["classify", str(tmp_path), "--json"])
     records = [json.loads(line) for line in result.stdout.splitlines()]

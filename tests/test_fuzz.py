@@ -6,17 +6,14 @@ A few hundred examples run in the normal suite; set LETTERS_FUZZ_EXAMPLES=5000 f
 import io
 import os
 
-import pytest
+from conftest import draw_letter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from PIL import Image
 
 from letters.cli import app
 from letters.errors import LettersError
 from letters.images import open_image
 from letters.preprocess import preprocess
-
-from conftest import draw_letter
 
 EXAMPLES = int(os.environ.get("LETTERS_FUZZ_EXAMPLES", "150"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

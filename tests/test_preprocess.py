@@ -4,13 +4,12 @@ import io
 
 import pytest
 import torch
+from conftest import draw_letter
 from PIL import Image, ImageDraw
 
 from letters.errors import LettersError
 from letters.images import open_image
 from letters.preprocess import FIT_SIZE, IMAGE_SIZE, preprocess
-
-from conftest import draw_letter
 
 
 def _array(image: Image.Image) -> torch.Tensor:

@@ -1,6 +1,5 @@
 """The MLP, its explicit weight decay, training and checkpoints."""
 
-import pickle
 
 import pytest
 import torch
@@ -130,3 +129,15 @@ def test_nan_loss_stops_and_leaves_the_old_checkpoint(tiny_dataset, tiny_model, 
     assert result.exit_code != 0
     assert "learning rate" in result.output
     assert target.read_bytes() == before
+
+
+def test_ctrl_c_keeps_the_best_model_so_far(tiny_dataset):
+    data = load_dataset(tiny_dataset)
+
+    def interrupt(record):
+        if record["epoch"] == 2:
+            raise KeyboardInterrupt
+
+    result = train_model(data, TrainConfig(hidden=(8,), epochs=10, device="cpu"), on_epoch=interrupt)
+    assert result.interrupted and len(result.history) == 2 and result.best_epoch in (1, 2)
+    assert result.metrics["interrupted"] is True
