@@ -19,6 +19,7 @@ class GeneratorConfig:
     line_bend: float = 0.035  # std of extra bend on lines: hand-drawn lines sag a little
     overshoot: float = 0.07  # max extension (or trim) of each piece's ends: gaps and overshoots at joints
     wobble: float = 0.012  # max amplitude of slow waves along a stroke: an unsteady hand
+    warp: float = 0.05  # max amplitude of a smooth whole-letter distortion: proportions differ from hand to hand
     rotation: float = 15.0  # max degrees of rotation either way: paper is never straight
     slant: tuple[float, float] = (-0.3, 0.55)  # range of shear (x per y): handwriting leans right more than left
     aspect: tuple[float, float] = (0.4, 2.0)  # range of width scale (log-uniform): condensed to extended faces

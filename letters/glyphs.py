@@ -53,6 +53,9 @@ def glyph_pieces(letter: str, seed: int, config: GeneratorConfig) -> tuple[str, 
     thin = rng.uniform(0.25, 0.6)  # thinnest broad-nib width as a fraction of the widest
     round_caps = rng.random() < config.round_caps
     cos_a, sin_a = math.cos(angle), math.sin(angle)
+    warp = [(rng.uniform(-config.warp, config.warp), rng.uniform(0.3, 1.0), rng.uniform(0, 2 * math.pi))
+            for _ in range(2)]  # x shifts with y and y with x, each one slow sine
+    (wx, fx, px), (wy, fy, py) = warp
 
     paths = []
     for piece in form.pieces:
@@ -83,6 +86,7 @@ def glyph_pieces(letter: str, seed: int, config: GeneratorConfig) -> tuple[str, 
             norm = math.hypot(tx, ty) or 1.0
             w = amp * math.sin(2 * math.pi * freq * i / (count - 1) + phase)
             x, y = x - ty / norm * w, y + tx / norm * w
+            x, y = x + wx * math.sin(2 * math.pi * fx * y + px), y + wy * math.sin(2 * math.pi * fy * x + py)
             x = (x - 0.5) * stretch - shear * (y - 0.5)
             y = y - 0.5
             wobbled.append((cos_a * x - sin_a * y, sin_a * x + cos_a * y))

@@ -91,9 +91,9 @@ def _b_form(name: str, waist: float, gap: float, shape: str) -> Letterform:
              line("B.spine", (0.0, 0.0), (0.1, 0.0), feature="serif"),
              line("B.spine", (0.0, 1.0), (0.1, 1.0), feature="serif"),
              line("B.spine", (-0.25, 0.06), (0.1, 0.0), bend=-0.1, feature="entry"))
-    if shape == "script":  # a lead-in across the top, bowls drawn in one loop, a tail at the foot
+    if shape == "script":  # a swash lead-in rising to the top, bowls drawn in one loop, a tail at the foot
         spine = (line("B.spine", (0.2, 0.0), (0.05, 1.0), bend=0.03),
-                 line("B.spine", (-0.25, 0.1), (0.2, 0.0), bend=-0.1, feature="entry"),
+                 curve("B.spine", (-0.2, 0.3), (-0.15, 0.05), (0.05, -0.02), (0.2, 0.0), feature="entry"),
                  line("B.spine", (0.05, 1.0), (-0.12, 0.94), feature="serif"))
         bowls = (curve("B.upper_bowl", (0.2, 0.0), (0.85, -0.05), (0.8, waist), (0.15, waist)),
                  curve("B.lower_bowl", (0.15, waist), (1.0, waist - 0.02), (0.95, 1.05), (0.05, 1.0)))
