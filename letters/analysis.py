@@ -99,11 +99,11 @@ def attribution_maps(model: LetterMLP, x: torch.Tensor, layer: int) -> torch.Ten
 def dissect(attributions: torch.Tensor, owners: torch.Tensor, quantile: float) -> tuple[list, list]:
     """Network Dissection for an MLP: per unit, threshold its attribution maps at the given
     quantile over the whole probe set and score IoU with each role's exact masks.
-    Returns (best role per unit, its IoU)."""
+    Returns (best role per unit, its IoU, every role's IoU per unit)."""
     n, units, pixels = attributions.shape
     owners = owners.flatten(1).long()  # (N, 784)
     masks = [(owners == k + 1) for k in range(len(ROLES))]
-    best_roles, best_ious = [], []
+    best_roles, best_ious, all_ious = [], [], []
     for u in range(units):
         a = attributions[:, u, :]
         flat = a.flatten()
@@ -118,7 +118,8 @@ def dissect(attributions: torch.Tensor, owners: torch.Tensor, quantile: float) -
         k = max(range(len(ROLES)), key=lambda i: ious[i])
         best_roles.append(ROLES[k])
         best_ious.append(ious[k])
-    return best_roles, best_ious
+        all_ious.append(ious)
+    return best_roles, best_ious, all_ious
 
 
 def _related(role: str) -> set:
@@ -175,7 +176,7 @@ def analyze_units(model: LetterMLP, probes: Probes, config: AnalysisConfig) -> l
     for layer in range(len(model.hidden)):
         with torch.no_grad():
             attributions = attribution_maps(model, x_full, layer)
-        best_roles, ious = dissect(attributions, probes.owners, config.quantile)
+        best_roles, ious, role_ious = dissect(attributions, probes.owners, config.quantile)
         del attributions
         bias = model.hidden[layer].bias.detach()
         for u in range(bias.numel()):
@@ -189,6 +190,7 @@ def analyze_units(model: LetterMLP, probes: Probes, config: AnalysisConfig) -> l
                 "layer": layer + 1, "index": u, "bias": round(float(bias[u]), 5),
                 "baseline": round(float(baseline[layer][u]), 5), "label": label,
                 "selectivity": round(selectivity, 4), "iou": round(ious[u], 4), "iou_role": best_roles[u],
+                "iou_by_role": {r: round(v, 4) for r, v in zip(ROLES, role_ious[u])},
                 "fires_on": firing,
                 "stroke_activation": {r: round(float(by_role[r][layer][u]), 5) for r in ROLES},
                 "letter_activation": {c: round(float(by_letter[c][layer][u]), 5) for c in CLASSES},
