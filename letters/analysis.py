@@ -273,9 +273,12 @@ def _sentences(result: dict) -> list[str]:
         r = lone[role]
         p = r["mean_probabilities"]
         top = max(p, key=p.get)
-        verdict = ("so the text's confusion happens: the network reads this stroke as C"
-                   if r["called_C"] >= 0.5 else
-                   f"so the text's confusion does not happen for most samples: the network's answer is mostly {top}")
+        if r["called_C"] >= 0.5:
+            verdict = "so the text's confusion happens: the network reads this stroke as C"
+        elif r["called_C"] >= 0.1:
+            verdict = f"so the text's confusion happens for some samples, though the answer is mostly {top}"
+        else:
+            verdict = f"so the text's confusion does not happen: the answer is mostly {top}"
         out.append(f"{role} alone (n={r['n']}) is called C in {_pct(r['called_C'])} of samples "
                    f"(mean P(A)={p['A']:.2f}, P(B)={p['B']:.2f}, P(C)={p['C']:.2f}), {verdict}.")
     for role in ("C.top_curve", "C.left_line", "C.bottom_curve"):
@@ -335,16 +338,18 @@ def mean_probe_images(probes: Probes) -> dict:
     return {r: probes.parts[(r,)].float().mean(0) for r in ROLES}
 
 
-def compare_weight_decay(count: int = 450, decays=(0.0, 3e-3), epochs: int = 150, seed: int = 0,
-                         hidden=(64,), config: AnalysisConfig | None = None) -> list[dict]:
-    """Train the same network twice on a small dataset, without and with weight decay, and
-    report the overfitting gap, the weight norms and how many units get a clean stroke label."""
+def compare_weight_decay(count: int = 450, decays=(0.0, 1e-3), epochs: int = 150, seed: int = 0,
+                         hidden=(64,), config: AnalysisConfig | None = None, val_count: int = 3000) -> list[dict]:
+    """Train the same network on a small dataset (`count` glyphs), without and with weight
+    decay, and report train accuracy, accuracy on `val_count` fresh glyphs (the overfitting
+    gap), the weight norms and how many units get a clean stroke label."""
     from .config import DatasetConfig, TrainConfig
     from .dataset import Dataset, generate_tensors
     from .train import train_model
 
     config = config or AnalysisConfig(probes=60)
-    tensors = generate_tensors(DatasetConfig(count=count, seed=seed, val_fraction=0.3))
+    total = count + val_count  # the tail is validation: many fresh glyphs, so the gap is not noise
+    tensors = generate_tensors(DatasetConfig(count=total, seed=seed, val_fraction=val_count / total))
     data = Dataset(tensors["images"], tensors["labels"], tensors["is_val"], list(CLASSES), {})
     probes = build_probes(config, GeneratorConfig())
     rows = []
@@ -364,3 +369,16 @@ def compare_weight_decay(count: int = 450, decays=(0.0, 3e-3), epochs: int = 150
             "units": len(units), "train_size": int((~data.is_val).sum()), "val_size": int(data.is_val.sum()),
         })
     return rows
+
+
+def weight_decay_summary(rows: list[dict]) -> str:
+    """The comparison in one plain sentence, whatever it shows."""
+    off, on = rows[0], rows[-1]
+    narrowed = on["gap"] < off["gap"] - 0.005  # half a point: less is noise on a few thousand glyphs
+    verdict = ("so the regularised network generalises better, as the text says" if narrowed else
+               "so here it does not generalise better than without")
+    return (f"On {off['train_size']} training glyphs, weight decay {on['weight_decay']:g} shrank the first layer's "
+            f"weight norm from {off['weight_norms'][0]:.1f} to {on['weight_norms'][0]:.1f}; train accuracy "
+            f"{off['train_accuracy']:.3f} -> {on['train_accuracy']:.3f}, accuracy on {off['val_size']} fresh glyphs "
+            f"{off['val_accuracy']:.3f} -> {on['val_accuracy']:.3f} (gap {off['gap']:.3f} -> {on['gap']:.3f}), "
+            f"{verdict}; units with a clean stroke label {off['clean_units']} -> {on['clean_units']}.")

@@ -386,6 +386,7 @@ def _print_analysis(report: dict, config) -> None:
             comparison.add_row(f"{r['weight_decay']:g}", f"{r['train_accuracy']:.3f}", f"{r['val_accuracy']:.3f}",
                                f"{r['gap']:.3f}", " ".join(f"{v:.1f}" for v in r["weight_norms"]), str(r["clean_units"]))
         console.print(comparison)
+        console.print(report["weight_decay_summary"])
 
 
 @app.command()

@@ -78,7 +78,7 @@ def _table(header: list, rows: list) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def write_report(out: Path, model: LetterMLP, probes: Probes, report: dict, comparison: list | None = None) -> dict:
+def write_report(out: Path, model: LetterMLP, probes: Probes, report: dict, comparison: list | None = None) -> dict:  # noqa: E501
     """Write weights.png, roles.png, misclassification.png and report.html into `out`."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -115,7 +115,7 @@ def write_report(out: Path, model: LetterMLP, probes: Probes, report: dict, comp
         parts.append("<h2>Weight decay and overfitting</h2>" + _table(
             ["weight decay", "train acc", "val acc", "gap", "weight norms", "clean units"],
             [[r["weight_decay"], r["train_accuracy"], r["val_accuracy"], r["gap"], r["weight_norms"], r["clean_units"]]
-             for r in comparison]))
+             for r in comparison]) + f"<p>{html.escape(report.get('weight_decay_summary', ''))}</p>")
     parts.append("</body></html>")
     fd, tmp = tempfile.mkstemp(prefix=".report.html.", dir=out)
     with os.fdopen(fd, "w", encoding="utf-8") as f:

@@ -74,7 +74,7 @@ def explain_records(model, checkpoint: dict, loaded, records, units: int = Class
 
 def run_analysis(model_path, config, out=None, compare: bool = False) -> tuple[dict, dict]:
     """Analyse a checkpoint; with `out`, write the pictures and report.html there."""
-    from .analysis import analyze, build_probes, compare_weight_decay
+    from .analysis import analyze, build_probes, compare_weight_decay, weight_decay_summary
     from .checkpoint import load_model
     from .config import GeneratorConfig
     from .predict import DEFAULT_MODEL
@@ -87,5 +87,6 @@ def run_analysis(model_path, config, out=None, compare: bool = False) -> tuple[d
     report = analyze(model, config, GeneratorConfig(), probes)
     if compare:
         report["weight_decay_comparison"] = compare_weight_decay(hidden=tuple(checkpoint["dims"]["hidden"]))
+        report["weight_decay_summary"] = weight_decay_summary(report["weight_decay_comparison"])
     files = write_report(out, model, probes, report, report.get("weight_decay_comparison")) if out else {}
     return report, files
