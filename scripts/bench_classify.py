@@ -6,23 +6,12 @@ Each figure is the median wall time of whole processes, measured in this one run
 """
 
 import argparse
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from PIL import Image, ImageDraw
-
-
-def timed(cmd, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+from timing import timed
 
 
 def drawing(i: int) -> Image.Image:

@@ -4,19 +4,9 @@
 """
 
 import argparse
-import statistics
-import subprocess
 import sys
-import time
 
-
-def timed(cmd: list[str], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+from timing import timed
 
 
 def main() -> None:
