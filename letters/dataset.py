@@ -89,7 +89,8 @@ def generate_tensors(config: DatasetConfig, progress=None) -> dict:
             progress and progress(len(parts[-1][2]))
     n, side, roles = config.count, IMAGE_SIZE, len(letter_roles(CLASSES[0]))
     images = torch.frombuffer(bytearray(b"".join(p[0] for p in parts)), dtype=torch.uint8).view(n, side, side)
-    coverage = torch.frombuffer(bytearray(b"".join(p[1] for p in parts)), dtype=torch.uint8).view(n, roles, side, side)
+    coverage = torch.frombuffer(bytearray(b"".join(p[1] for p in parts)), dtype=torch.uint8).view(
+        n, side, side, roles).permute(0, 3, 1, 2)  # (N, roles, 28, 28)
     forms = torch.frombuffer(bytearray(b"".join(p[2] for p in parts)), dtype=torch.uint8).clone()
     labels = torch.arange(n) % len(CLASSES)
     n_val = round(n * config.val_fraction)

@@ -14,15 +14,18 @@ import math
 import random
 from dataclasses import dataclass
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageChops, ImageDraw
 
 from .config import GeneratorConfig
-from .preprocess import Table, Transform, apply_transform, fit_transform, sample_frame
+from .preprocess import Table, Transform, apply_transform, preprocess_gray, sample_frame
 from .strokes import CLASSES, TEMPLATES, bezier_points, letter_roles
 
 SUPERSAMPLE = 4  # drawing pixels per output pixel, for anti-aliasing
 RAW_LETTER = 22  # output pixels: the letter's longer side on the raw canvas, before preprocessing
 RAW_CANVAS = 36  # output pixels per side of the raw canvas: letter plus the boldest pen
+CURVE_POINTS = 10  # points per curve piece: smooth at 22 px
+LINE_POINTS = 5  # points per line piece: enough for its bend and wobble
+TWO_PI = 2 * math.pi
 
 
 @dataclass(frozen=True)
@@ -53,43 +56,46 @@ def glyph_pieces(letter: str, seed: int, config: GeneratorConfig) -> tuple[str, 
     thin = rng.uniform(0.25, 0.6)  # thinnest broad-nib width as a fraction of the widest
     round_caps = rng.random() < config.round_caps
     cos_a, sin_a = math.cos(angle), math.sin(angle)
-    warp = [(rng.uniform(-config.warp, config.warp), rng.uniform(0.3, 1.0), rng.uniform(0, 2 * math.pi))
+    warp = [(rng.uniform(-config.warp, config.warp), TWO_PI * rng.uniform(0.3, 1.0), rng.uniform(0, TWO_PI))
             for _ in range(2)]  # x shifts with y and y with x, each one slow sine
     (wx, fx, px), (wy, fy, py) = warp
+    # x' = rotate(stretch * x - shear * y): one matrix for aspect, slant and rotation
+    m00, m01 = cos_a * stretch, -cos_a * shear - sin_a
+    m10, m11 = sin_a * stretch, -sin_a * shear + cos_a
 
     paths = []
+    gauss, uniform, sin, hypot = rng.gauss, rng.uniform, math.sin, math.hypot  # hot loop: local names
+    j = config.jitter
     for piece in form.pieces:
         if piece.feature is not None and not on.get(piece.feature, False):
             continue
         (x0, y0), (x1, y1), (x2, y2), (x3, y3) = piece.controls
-        j = config.jitter
         inner = j if piece.kind == "curve" else 0.25 * j
-        controls = [(x0 + rng.gauss(0, j), y0 + rng.gauss(0, j)),
-                    (x1 + rng.gauss(0, inner), y1 + rng.gauss(0, inner)),
-                    (x2 + rng.gauss(0, inner), y2 + rng.gauss(0, inner)),
-                    (x3 + rng.gauss(0, j), y3 + rng.gauss(0, j))]
+        controls = [(x0 + gauss(0, j), y0 + gauss(0, j)),
+                    (x1 + gauss(0, inner), y1 + gauss(0, inner)),
+                    (x2 + gauss(0, inner), y2 + gauss(0, inner)),
+                    (x3 + gauss(0, j), y3 + gauss(0, j))]
         if piece.kind == "line":
-            bend = rng.gauss(0, config.line_bend)
+            bend = gauss(0, config.line_bend)
             dx, dy = controls[3][0] - controls[0][0], controls[3][1] - controls[0][1]
             controls[1] = (controls[1][0] + dy * bend, controls[1][1] - dx * bend)
             controls[2] = (controls[2][0] + dy * bend, controls[2][1] - dx * bend)
         length = math.dist(controls[0], controls[3]) or 1e-3
         ends = config.overshoot / max(length, 0.15)  # extension in t, so about `overshoot` letter units
-        t0, t1 = rng.uniform(-ends, ends), 1.0 + rng.uniform(-ends, ends)
-        count = 12 if piece.kind == "curve" else 6
+        t0, t1 = uniform(-ends, ends), 1.0 + uniform(-ends, ends)
+        count = CURVE_POINTS if piece.kind == "curve" else LINE_POINTS
         points = bezier_points(controls, t0, t1, count)
-        amp, freq, phase = rng.uniform(0, config.wobble), rng.uniform(0.5, 1.5), rng.uniform(0, 2 * math.pi)
+        amp, freq, phase = uniform(0, config.wobble), uniform(0.5, 1.5), uniform(0, TWO_PI)
+        step = TWO_PI * freq / (count - 1)
         wobbled = []
         for i, (x, y) in enumerate(points):
-            k = min(i, count - 2)
-            tx, ty = points[k + 1][0] - points[k][0], points[k + 1][1] - points[k][1]
-            norm = math.hypot(tx, ty) or 1.0
-            w = amp * math.sin(2 * math.pi * freq * i / (count - 1) + phase)
-            x, y = x - ty / norm * w, y + tx / norm * w
-            x, y = x + wx * math.sin(2 * math.pi * fx * y + px), y + wy * math.sin(2 * math.pi * fy * x + py)
-            x = (x - 0.5) * stretch - shear * (y - 0.5)
-            y = y - 0.5
-            wobbled.append((cos_a * x - sin_a * y, sin_a * x + cos_a * y))
+            k = i if i < count - 1 else count - 2
+            (ax, ay), (bx, by) = points[k], points[k + 1]
+            tx, ty = bx - ax, by - ay
+            w = amp * sin(step * i + phase) / (hypot(tx, ty) or 1.0)
+            x, y = x - ty * w, y + tx * w  # wobble across the stroke
+            x, y = x + wx * sin(fx * y + px) - 0.5, y + wy * sin(fy * x + py) - 0.5  # warp, centred
+            wobbled.append((m00 * x + m01 * y, m10 * x + m11 * y))  # aspect, slant, rotation
         paths.append((piece.role, wobbled))
 
     xs = [x for _, pts in paths for x, _ in pts]
@@ -114,10 +120,18 @@ def glyph_pieces(letter: str, seed: int, config: GeneratorConfig) -> tuple[str, 
     return form.name, out
 
 
-def _draw(paths: list[PenPath], codes: dict[str, int]) -> Image.Image:
-    """Supersampled canvas whose pixel value is the code of the role that drew it last."""
+# Palette for a canvas of role codes 1..3: code k lights channel k, so one conversion and one
+# downsample give every role's coverage as a band, and the bands add up to the glyph's ink.
+_ROLE_PALETTE = [0, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 255] + [0] * (3 * 252)
+
+
+def _draw(paths: list[PenPath], codes: dict[str, int], mode: str = "L") -> Image.Image:
+    """Supersampled canvas whose pixel value is the code of the role that drew it last
+    (mode "P": with the role palette)."""
     ss = SUPERSAMPLE
-    canvas = Image.new("L", (RAW_CANVAS * ss, RAW_CANVAS * ss), 0)
+    canvas = Image.new(mode, (RAW_CANVAS * ss, RAW_CANVAS * ss), 0)
+    if mode == "P":
+        canvas.putpalette(_ROLE_PALETTE)
     draw = ImageDraw.Draw(canvas)
     for path in paths:
         code = codes.get(path.role)
@@ -162,6 +176,24 @@ def _mask(canvas: Image.Image, code: int | None) -> Image.Image:
     return canvas.point(lut).reduce(SUPERSAMPLE)
 
 
+def _ink_and_roles(paths: list[PenPath], roles) -> tuple[Image.Image, list]:
+    """The glyph's ink and each role's coverage at output resolution (role coverages
+    partition the ink: every supersampled pixel has one owner, the last role drawn there)."""
+    codes = {role: i + 1 for i, role in enumerate(roles)}
+    if len(roles) == 3:  # the fast path: roles as the bands of one RGB image
+        bands = _draw(paths, codes, "P").convert("RGB").reduce(SUPERSAMPLE).split()
+        return ImageChops.add(ImageChops.add(bands[0], bands[1]), bands[2]), list(bands)
+    canvas = _draw(paths, codes)
+    return _mask(canvas, None), [_mask(canvas, codes[role]) for role in roles]
+
+
+def _coverage(masks: list, roles, transform: Transform) -> dict:
+    """Each role's linear coverage in the glyph's frame, resampled together as bands of one image."""
+    if len(masks) == 3:
+        return dict(zip(roles, sample_frame(Image.merge("RGB", masks), transform.box).split()))
+    return {role: sample_frame(mask, transform.box) for role, mask in zip(roles, masks)}
+
+
 @dataclass
 class RenderedGlyph:  # noqa: D101
     letter: str
@@ -177,12 +209,9 @@ def render_parts(letter: str, seed: int, config: GeneratorConfig, role_sets) -> 
     comes from the full glyph, never from the strokes alone)."""
     form, paths = glyph_pieces(letter, seed, config)
     roles = letter_roles(letter)
-    codes = {role: i + 1 for i, role in enumerate(roles)}
-    canvas = _draw(paths, codes)
-    raw = _mask(canvas, None)
-    transform = fit_transform(raw)
-    glyph = RenderedGlyph(letter, form, apply_transform(raw, transform),
-                          {role: sample_frame(_mask(canvas, codes[role]), transform.box) for role in roles}, transform)
+    ink, masks = _ink_and_roles(paths, roles)
+    image, transform = preprocess_gray(ink)  # the one preprocessing function
+    glyph = RenderedGlyph(letter, form, image, _coverage(masks, roles, transform), transform)
     parts = [apply_transform(_mask(_draw(paths, {role: 1 for role in chosen}), None), transform)
              for chosen in role_sets]
     return glyph, parts
@@ -200,15 +229,17 @@ def render_strokes(letter: str, seed: int, config: GeneratorConfig, roles) -> Im
 
 def render_batch(job) -> tuple[bytes, bytes, bytes]:
     """Glyphs `start..stop` of a dataset made with `seed`, letters in CLASSES order by index,
-    as (28x28 images, per-role coverage, letterform index) bytes. Torch-free, so worker
-    processes start quickly."""
+    as (28x28 images, per-role coverage interleaved per pixel, letterform index) bytes.
+    Torch-free, so worker processes start quickly."""
     start, stop, seed, config = job
+    form_index = {c: {f.name: i for i, f in enumerate(TEMPLATES[c])} for c in CLASSES}
     images, coverage, forms = bytearray(), bytearray(), bytearray()
     for index in range(start, stop):
         letter = CLASSES[index % len(CLASSES)]
         glyph = render_glyph(letter, sample_seed(seed, index), config)
         images += glyph.image.tobytes()
-        for role in letter_roles(letter):
-            coverage += glyph.roles[role].tobytes()
-        forms.append([f.name for f in TEMPLATES[letter]].index(glyph.form))
+        bands = [glyph.roles[role] for role in letter_roles(letter)]
+        coverage += Image.merge("RGB", bands).tobytes() if len(bands) == 3 else b"".join(
+            bytes(px) for px in zip(*(band.tobytes() for band in bands)))
+        forms.append(form_index[letter][glyph.form])
     return bytes(images), bytes(coverage), bytes(forms)

@@ -10,7 +10,9 @@ glyph), which is how stroke masks stay where the stroke sits in the full letter.
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 from dataclasses import asdict, dataclass
 
 from PIL import Image
@@ -41,11 +43,19 @@ class Transform:
         return asdict(self)
 
 
+@functools.lru_cache(maxsize=64)
+def _frame_mask(size: tuple[int, int]) -> Image.Image:
+    """255 on the one-pixel frame of an image of this size, 0 inside."""
+    mask = Image.new("L", size, 255)
+    if size[0] > 2 and size[1] > 2:
+        mask.paste(0, (1, 1, size[0] - 1, size[1] - 1))
+    return mask
+
+
 def _border_median(gray: Image.Image) -> int:
     """Median grey of the one-pixel frame: the paper colour, whatever the ink."""
-    w, h = gray.size
-    frame = b"".join(gray.crop(box).tobytes() for box in ((0, 0, w, 1), (0, h - 1, w, h), (0, 0, 1, h), (w - 1, 0, w, h)))
-    return sorted(frame)[len(frame) // 2]
+    counts = list(itertools.accumulate(gray.histogram(_frame_mask(gray.size))))
+    return bisect.bisect_left(counts, counts[-1] / 2)
 
 
 class Table(Image.ImagePointHandler):
@@ -131,6 +141,11 @@ _BLANK = "no ink found: the image is blank (draw the letter darker or lighter th
 
 def fit_transform(gray: Image.Image) -> Transform:
     """The ink mapping, crop, scale and centring that put this grey image into the model's frame."""
+    return _fit(gray)[0]
+
+
+def _fit(gray: Image.Image) -> tuple[Transform, Image.Image]:
+    """The transform, and the framed ink before the gain (so preprocess need not resample twice)."""
     background = _border_median(gray)
     lo, hi = gray.getextrema()
     darkest = lo if background >= 128 else hi  # light paper means dark ink, and the reverse
@@ -147,8 +162,8 @@ def fit_transform(gray: Image.Image) -> Transform:
     mx, my = _centre_of_mass(sample_frame(ink, box))
     dx, dy = (mx - IMAGE_SIZE / 2) * side / IMAGE_SIZE, (my - IMAGE_SIZE / 2) * side / IMAGE_SIZE
     box = (box[0] + dx, box[1] + dy, box[2] + dx, box[3] + dy)
-    peak = sample_frame(ink, box).getextrema()[1]
-    return Transform(background, darkest, box, max(int(peak), 1))
+    framed = sample_frame(ink, box)
+    return Transform(background, darkest, box, max(int(framed.getextrema()[1]), 1)), framed
 
 
 @functools.lru_cache(maxsize=256)
@@ -168,6 +183,10 @@ def preprocess(image: Image.Image) -> tuple[Image.Image, Transform]:
     Divide by 255 for the float input in [0, 1]. Raises LettersError for an image
     too small or with no ink.
     """
-    gray = to_gray(image)
-    transform = fit_transform(gray)
-    return apply_transform(gray, transform), transform
+    return preprocess_gray(to_gray(image))
+
+
+def preprocess_gray(gray: Image.Image) -> tuple[Image.Image, Transform]:
+    """`preprocess` for an image that is already 8-bit grey (the generator's raw glyphs)."""
+    transform, framed = _fit(gray)
+    return framed.point(_gain_lut(transform.peak)), transform  # = apply_transform(gray, transform)
