@@ -277,7 +277,7 @@ def _print_classification(records, classes) -> None:
     for r in records:
         if r.get("explanation"):
             console.print(f"{r['path']}: {r['prediction']} because of " + ", ".join(
-                f"unit {u['unit']} ({u['label']}, +{u['push']:.2f})" for u in r["explanation"]))
+                f"L{u['layer']}.{u['unit']} ({u['label']}, +{u['push']:.2f})" for u in r["explanation"]))
         if r.get("saved_input"):
             console.print(f"{r['path']}: the network saw {r['saved_input']}")
 

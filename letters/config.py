@@ -26,6 +26,7 @@ class GeneratorConfig:
     pen: tuple[float, float] = (0.035, 0.22)  # range of pen width (log-uniform): fine pen to bold marker
     contrast: float = 0.35  # probability of a broad-nib pen whose width depends on direction
     round_caps: float = 0.6  # probability of round stroke ends; flat ends otherwise
+    double: float = 0.08  # probability of a sketchy or outlined letter: every stroke traced twice, side by side
     features: dict[str, float] = field(default_factory=lambda: {"serif": 0.25, "curl": 0.25, "entry": 0.15})
     # probability of each optional ornament per glyph: printed serifs, curled C ends, lead-in strokes
 

@@ -55,6 +55,9 @@ def glyph_pieces(letter: str, seed: int, config: GeneratorConfig) -> tuple[str, 
     nib = rng.uniform(0.0, math.pi) if rng.random() < config.contrast else None
     thin = rng.uniform(0.25, 0.6)  # thinnest broad-nib width as a fraction of the widest
     round_caps = rng.random() < config.round_caps
+    double = rng.uniform(0.05, 0.12) if rng.random() < config.double else 0.0  # gap between the two traces
+    if double:
+        pen = min(pen, double * 0.8)  # two traces only read as two when the pen is thinner than the gap
     cos_a, sin_a = math.cos(angle), math.sin(angle)
     warp = [(rng.uniform(-config.warp, config.warp), TWO_PI * rng.uniform(0.3, 1.0), rng.uniform(0, TWO_PI))
             for _ in range(2)]  # x shifts with y and y with x, each one slow sine
@@ -97,6 +100,14 @@ def glyph_pieces(letter: str, seed: int, config: GeneratorConfig) -> tuple[str, 
             x, y = x + wx * sin(fx * y + px) - 0.5, y + wy * sin(fy * x + py) - 0.5  # warp, centred
             wobbled.append((m00 * x + m01 * y, m10 * x + m11 * y))  # aspect, slant, rotation
         paths.append((piece.role, wobbled))
+        if double:  # the second trace, offset across the stroke
+            traced = []
+            for i, (x, y) in enumerate(wobbled):
+                k = i if i < count - 1 else count - 2
+                tx, ty = wobbled[k + 1][0] - wobbled[k][0], wobbled[k + 1][1] - wobbled[k][1]
+                d = double / (hypot(tx, ty) or 1.0)
+                traced.append((x - ty * d + gauss(0, 0.005), y + tx * d + gauss(0, 0.005)))
+            paths.append((piece.role, traced))
 
     xs = [x for _, pts in paths for x, _ in pts]
     ys = [y for _, pts in paths for _, y in pts]

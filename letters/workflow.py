@@ -69,7 +69,9 @@ def explain_records(model, checkpoint: dict, loaded, records, units: int = Class
         if item.error is not None:
             continue
         pushes = unit_contributions(model, item.image, classes.index(record["prediction"]))[:units]
-        record["explanation"] = [{"unit": u, "label": labels[u], "push": round(p, 4)} for u, p in pushes if p > 0]
+        layer = len(model.hidden)  # the last hidden layer: its units vote directly
+        record["explanation"] = [{"layer": layer, "unit": u, "label": labels[u], "push": round(p, 4)}
+                                 for u, p in pushes if p > 0]
 
 
 def run_analysis(model_path, config, out=None, compare: bool = False) -> tuple[dict, dict]:
