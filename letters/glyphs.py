@@ -206,7 +206,9 @@ def _coverage(masks: list, roles, transform: Transform) -> dict:
 
 
 @dataclass
-class RenderedGlyph:  # noqa: D101
+class RenderedGlyph:
+    """A generated glyph as the model sees it, with what made each of its pixels."""
+
     letter: str
     form: str  # the letterform's name
     image: Image.Image  # 28x28 'L', the model's input

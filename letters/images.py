@@ -45,16 +45,16 @@ def open_image(path: str | Path) -> Image.Image:
     except LettersError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise LettersError(f"image is over the {MAX_PIXELS // 1_000_000} megapixel limit (scale it down first)")
+        raise LettersError(f"image is over the {MAX_PIXELS // 1_000_000} megapixel limit (scale it down first)") from None
     except UnidentifiedImageError:
-        raise LettersError("not an image file that Pillow can read (use PNG, JPEG, BMP, GIF, WebP or TIFF)")
+        raise LettersError("not an image file that Pillow can read (use PNG, JPEG, BMP, GIF, WebP or TIFF)") from None
     except (OSError, ValueError, SyntaxError, EOFError, MemoryError) as error:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         if "truncated" in reason or isinstance(error, EOFError):
-            raise LettersError(f"image file is truncated or damaged ({reason}); save it again")
-        raise LettersError(f"image cannot be decoded ({reason}); save it again as PNG or JPEG")
+            raise LettersError(f"image file is truncated or damaged ({reason}); save it again") from None
+        raise LettersError(f"image cannot be decoded ({reason}); save it again as PNG or JPEG") from None
     except Exception as error:  # noqa: BLE001 - Pillow plugins raise assorted types on hostile input
-        raise LettersError(f"image cannot be decoded ({type(error).__name__}); save it again as PNG or JPEG")
+        raise LettersError(f"image cannot be decoded ({type(error).__name__}); save it again as PNG or JPEG") from None
     return image
 
 

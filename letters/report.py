@@ -78,7 +78,8 @@ def _table(header: list, rows: list) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def write_report(out: Path, model: LetterMLP, probes: Probes, report: dict, comparison: list | None = None) -> dict:  # noqa: E501
+def write_report(out: Path, model: LetterMLP, probes: Probes, report: dict,
+                 comparison: list | None = None) -> dict:
     """Write weights.png, roles.png, misclassification.png and report.html into `out`."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
