@@ -182,11 +182,12 @@ def bezier_points(controls, t0: float, t1: float, count: int) -> list[Point]:
     """`count` points of a cubic Bezier for t in [t0, t1]; t outside [0, 1]
     extrapolates the curve, which is how the generator overshoots a joint."""
     (x0, y0), (x1, y1), (x2, y2), (x3, y3) = controls
-    out = []
+    # power basis, evaluated by Horner's rule: P(t) = ((a t + b) t + c) t + d
+    ax, bx, cx = x3 - 3 * x2 + 3 * x1 - x0, 3 * x2 - 6 * x1 + 3 * x0, 3 * (x1 - x0)
+    ay, by, cy = y3 - 3 * y2 + 3 * y1 - y0, 3 * y2 - 6 * y1 + 3 * y0, 3 * (y1 - y0)
     step = (t1 - t0) / (count - 1)
+    out = []
     for i in range(count):
         t = t0 + i * step
-        s = 1.0 - t
-        a, b, c, d = s * s * s, 3 * s * s * t, 3 * s * t * t, t * t * t
-        out.append((a * x0 + b * x1 + c * x2 + d * x3, a * y0 + b * y1 + c * y2 + d * y3))
+        out.append((((ax * t + bx) * t + cx) * t + x0, ((ay * t + by) * t + cy) * t + y0))
     return out
