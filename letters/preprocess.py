@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import functools
 import itertools
+import operator
 from dataclasses import asdict, dataclass
 
 from PIL import Image
@@ -117,13 +118,18 @@ def to_gray(image: Image.Image) -> Image.Image:
     return _to_gray(image)
 
 
+@functools.lru_cache(maxsize=64)
+def _centres(n: int) -> tuple[float, ...]:
+    return tuple(i + 0.5 for i in range(n))
+
+
 def _centre_of_mass(image: Image.Image) -> tuple[float, float]:
     """Centre of mass in pixel units (pixel i spans [i, i+1])."""
     w, h = image.size
     cols = image.reduce((1, h)).tobytes()  # (w,) column means
     rows = image.reduce((w, 1)).tobytes()  # (h,) row means
-    cx = sum((i + 0.5) * v for i, v in enumerate(cols)) / (sum(cols) or 1)
-    cy = sum((i + 0.5) * v for i, v in enumerate(rows)) / (sum(rows) or 1)
+    cx = sum(map(operator.mul, _centres(w), cols)) / (sum(cols) or 1)
+    cy = sum(map(operator.mul, _centres(h), rows)) / (sum(rows) or 1)
     return cx, cy
 
 
