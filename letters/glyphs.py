@@ -15,7 +15,7 @@ import math
 import random
 from dataclasses import dataclass
 
-from PIL import Image, ImageChops, ImageDraw
+from PIL import Image, ImageDraw
 
 from .config import GeneratorConfig
 from .preprocess import Table, Transform, apply_transform, preprocess_gray, sample_frame
@@ -24,8 +24,8 @@ from .strokes import CLASSES, TEMPLATES, bezier_points, letter_roles
 SUPERSAMPLE = 4  # drawing pixels per output pixel, for anti-aliasing
 RAW_LETTER = 22  # output pixels: the letter's longer side on the raw canvas, before preprocessing
 RAW_CANVAS = 36  # output pixels per side of the raw canvas: letter plus the boldest pen
-CURVE_POINTS = 10  # points per curve piece: smooth at 22 px
-LINE_POINTS = 5  # points per line piece: enough for its bend and wobble
+CURVE_POINTS = 9  # points per curve piece: chords stay within a tenth of a pixel of the curve at 22 px
+LINE_POINTS = 4  # points per line piece: enough for its bend and wobble
 TWO_PI = 2 * math.pi
 
 
@@ -96,11 +96,10 @@ def glyph_pieces(letter: str, seed: int, config: GeneratorConfig) -> tuple[str, 
         points = bezier_points(controls, t0, t1, count)
         amp, freq, phase = uniform(0, config.wobble), uniform(0.5, 1.5), uniform(0, TWO_PI)
         step = TWO_PI * freq / (count - 1)
+        tangents = [(bx - ax, by - ay) for (ax, ay), (bx, by) in zip(points, points[1:])]
+        tangents.append(tangents[-1])
         wobbled = []
-        for i, (x, y) in enumerate(points):
-            k = i if i < count - 1 else count - 2
-            (ax, ay), (bx, by) = points[k], points[k + 1]
-            tx, ty = bx - ax, by - ay
+        for i, ((x, y), (tx, ty)) in enumerate(zip(points, tangents)):
             w = amp * sin(step * i + phase) / (hypot(tx, ty) or 1.0)
             x, y = x - ty * w, y + tx * w  # wobble across the stroke
             x, y = x + wx * sin(fx * y + px) - 0.5, y + wy * sin(fy * x + py) - 0.5  # warp, centred
@@ -200,22 +199,16 @@ def _mask(canvas: Image.Image, code: int | None) -> Image.Image:
     return canvas.point(lut).reduce(SUPERSAMPLE)
 
 
-def _ink_and_roles(paths: list[PenPath], roles) -> tuple[Image.Image, list]:
-    """The glyph's ink and each role's coverage at output resolution (role coverages
-    partition the ink: every supersampled pixel has one owner, the last role drawn there)."""
+def _ink_and_roles(paths: list[PenPath], roles) -> tuple[Image.Image, Image.Image | list]:
+    """The glyph's ink and its roles' coverage at output resolution: for three roles one RGB
+    image whose bands are the roles, else a list of 'L' images. Role coverages partition the
+    ink: every supersampled pixel has one owner, the last role drawn there."""
     codes = {role: i + 1 for i, role in enumerate(roles)}
-    if len(roles) == 3:  # the fast path: roles as the bands of one RGB image
-        bands = _draw(paths, codes, "P").convert("RGB").reduce(SUPERSAMPLE).split()
-        return ImageChops.add(ImageChops.add(bands[0], bands[1]), bands[2]), list(bands)
+    if len(roles) == 3:  # the fast path: roles as the bands of one RGB image, ink as their sum
+        bands = _draw(paths, codes, "P").convert("RGB").reduce(SUPERSAMPLE)
+        return bands.convert("L", (1.0, 1.0, 1.0, 0.0)), bands
     canvas = _draw(paths, codes)
     return _mask(canvas, None), [_mask(canvas, codes[role]) for role in roles]
-
-
-def _coverage(masks: list, roles, transform: Transform) -> dict:
-    """Each role's linear coverage in the glyph's frame, resampled together as bands of one image."""
-    if len(masks) == 3:
-        return dict(zip(roles, sample_frame(Image.merge("RGB", masks), transform.box).split()))
-    return {role: sample_frame(mask, transform.box) for role, mask in zip(roles, masks)}
 
 
 @dataclass
@@ -225,8 +218,14 @@ class RenderedGlyph:
     letter: str
     form: str  # the letterform's name
     image: Image.Image  # 28x28 'L', the model's input
-    roles: dict  # role -> 28x28 'L' linear coverage in the glyph's frame (ownership, not input)
+    coverage: Image.Image | list  # the roles' linear coverage in the glyph's frame: RGB bands or 'L' images
     transform: Transform  # the glyph's crop/scale/centre, reused for stroke renders
+
+    @property
+    def roles(self) -> dict:
+        """role -> 28x28 'L' coverage (ownership, not model input)."""
+        bands = self.coverage.split() if isinstance(self.coverage, Image.Image) else self.coverage
+        return dict(zip(letter_roles(self.letter), bands))
 
 
 def render_parts(letter: str, seed: int, config: GeneratorConfig, role_sets) -> tuple[RenderedGlyph, list]:
@@ -235,9 +234,11 @@ def render_parts(letter: str, seed: int, config: GeneratorConfig, role_sets) -> 
     comes from the full glyph, never from the strokes alone)."""
     form, paths = glyph_pieces(letter, seed, config)
     roles = letter_roles(letter)
-    ink, masks = _ink_and_roles(paths, roles)
+    ink, coverage = _ink_and_roles(paths, roles)
     image, transform = preprocess_gray(ink)  # the one preprocessing function
-    glyph = RenderedGlyph(letter, form, image, _coverage(masks, roles, transform), transform)
+    framed = (sample_frame(coverage, transform.box) if isinstance(coverage, Image.Image)
+              else [sample_frame(mask, transform.box) for mask in coverage])
+    glyph = RenderedGlyph(letter, form, image, framed, transform)
     parts = [apply_transform(_mask(_draw(paths, {role: 1 for role in chosen}), None), transform)
              for chosen in role_sets]
     return glyph, parts
@@ -264,8 +265,9 @@ def render_batch(job) -> tuple[bytes, bytes, bytes]:
         letter = CLASSES[index % len(CLASSES)]
         glyph = render_glyph(letter, sample_seed(seed, index), config)
         images += glyph.image.tobytes()
-        bands = [glyph.roles[role] for role in letter_roles(letter)]
-        coverage += Image.merge("RGB", bands).tobytes() if len(bands) == 3 else b"".join(
-            bytes(px) for px in zip(*(band.tobytes() for band in bands)))
+        if isinstance(glyph.coverage, Image.Image):
+            coverage += glyph.coverage.tobytes()  # already interleaved per pixel
+        else:
+            coverage += b"".join(bytes(px) for px in zip(*(band.tobytes() for band in glyph.coverage)))
         forms.append(form_index[letter][glyph.form])
     return bytes(images), bytes(coverage), bytes(forms)

@@ -163,11 +163,9 @@ def _fit(gray: Image.Image) -> tuple[Transform, Image.Image]:
         raise LettersError(_BLANK)
     x0, y0, x1, y1 = bbox
     side = IMAGE_SIZE * max(x1 - x0, y1 - y0) / FIT_SIZE  # source pixels under the 28 px frame
-    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    mx, my = _centre_of_mass(ink.crop(bbox))  # the frame's centre goes on the ink's centre of mass
+    cx, cy = x0 + mx, y0 + my
     box = (cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2)
-    mx, my = _centre_of_mass(sample_frame(ink, box))
-    dx, dy = (mx - IMAGE_SIZE / 2) * side / IMAGE_SIZE, (my - IMAGE_SIZE / 2) * side / IMAGE_SIZE
-    box = (box[0] + dx, box[1] + dy, box[2] + dx, box[3] + dy)
     framed = sample_frame(ink, box)
     return Transform(background, darkest, box, max(int(framed.getextrema()[1]), 1)), framed
 
