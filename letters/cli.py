@@ -178,13 +178,14 @@ def train(
     epochs: Annotated[int, typer.Option(help="Passes over the training split.")] = TRAIN.epochs,
     batch_size: Annotated[int, typer.Option(help="Samples per optimisation step.")] = TRAIN.batch_size,
     lr: Annotated[float, typer.Option(help="Adam learning rate.")] = TRAIN.lr,
+    schedule: Annotated[str, typer.Option(help="Learning rate over the run: cosine (decays to 0) or constant.")] = TRAIN.schedule,
     device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:N or mps.")] = TRAIN.device,
     seed: Annotated[int, typer.Option(help="Seed for initial weights and batch order.")] = TRAIN.seed,
     json_output: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON instead of a table.")] = False,
 ):
     """Train the MLP with an explicit weight-decay term on the weights (not the biases)."""
     config = TrainConfig(hidden=_parse_hidden(hidden), weight_decay=weight_decay, epochs=epochs,
-                         batch_size=batch_size, lr=lr, device=device, seed=seed)
+                         batch_size=batch_size, lr=lr, schedule=schedule, device=device, seed=seed)
     config.validate()
     from .workflow import train_and_save
 

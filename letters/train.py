@@ -87,6 +87,9 @@ def train_model(data: Dataset, config: TrainConfig, on_step=None, on_epoch=None)
         torch.manual_seed(config.seed)
         model = LetterMLP(ModelDims(x.shape[1], tuple(config.hidden), len(data.classes))).to(device)
     optimizer = _adam(model, config.lr)
+    total_steps = config.epochs * math.ceil(len(x_train) / config.batch_size)
+    schedule = (torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=total_steps)
+                if config.schedule == "cosine" else None)
     order = torch.Generator(device=device).manual_seed(config.seed)
     n = len(x_train)
     steps_per_epoch = math.ceil(n / config.batch_size)
@@ -110,6 +113,8 @@ def train_model(data: Dataset, config: TrainConfig, on_step=None, on_epoch=None)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()
+                if schedule is not None:
+                    schedule.step()
                 data_sum += data_loss.detach()
                 penalty_sum += penalty.detach()
                 if on_step:
@@ -126,6 +131,7 @@ def train_model(data: Dataset, config: TrainConfig, on_step=None, on_epoch=None)
                 "train_accuracy": accuracy(model, x_train, y_train),
                 "val_accuracy": accuracy(model, x_val, y_val),
                 "weight_norms": [float(layer.weight.detach().norm()) for layer in model.layers()],
+                "lr": optimizer.param_groups[0]["lr"],  # at the end of the epoch
                 "seconds": round(stepping, 4),  # cumulative time in optimisation steps
                 "wall_seconds": round(time.perf_counter() - start, 4),  # including the accuracy passes
             }
