@@ -239,8 +239,8 @@ def render_parts(letter: str, seed: int, config: GeneratorConfig, role_sets) -> 
     framed = (sample_frame(coverage, transform.box) if isinstance(coverage, Image.Image)
               else [sample_frame(mask, transform.box) for mask in coverage])
     glyph = RenderedGlyph(letter, form, image, framed, transform)
-    parts = [apply_transform(_mask(_draw(paths, {role: 1 for role in chosen}), None), transform)
-             for chosen in role_sets]
+    parts = [apply_transform(_ink_and_roles([p for p in paths if p.role in chosen], roles)[0], transform)
+             for chosen in role_sets]  # drawn the same way as the glyph, so all roles together give the glyph
     return glyph, parts
 
 

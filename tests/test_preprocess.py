@@ -96,3 +96,12 @@ def test_jpeg_noise_does_not_move_the_letter():
     expected, _ = preprocess(base)
     got, _ = preprocess(noisy)
     assert (_array(expected) - _array(got)).abs().mean() < 6
+
+
+def test_the_fused_path_equals_fit_then_apply():
+    from letters.preprocess import apply_transform, fit_transform, to_gray
+
+    for letter in "ABC":
+        gray = to_gray(draw_letter(letter, size=150, width=11))
+        direct, _ = preprocess(gray)
+        assert direct.tobytes() == apply_transform(gray, fit_transform(gray)).tobytes()
