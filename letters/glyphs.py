@@ -14,6 +14,7 @@ import functools
 import math
 import random
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from PIL import Image, ImageDraw
 
@@ -29,8 +30,7 @@ LINE_POINTS = 4  # points per line piece: enough for its bend and wobble
 TWO_PI = 2 * math.pi
 
 
-@dataclass(frozen=True)
-class PenPath:
+class PenPath(NamedTuple):  # a tuple: made tens of times per glyph, so it must be cheap
     role: str  # who owns the pixels this path draws
     points: list  # [(x, y), ...] in raw-canvas output pixels
     widths: list  # pen width at each point, raw-canvas output pixels
@@ -154,7 +154,7 @@ def _draw(paths: list[PenPath], codes: dict[str, int], mode: str = "L") -> Image
     """Supersampled canvas whose pixel value is the code of the role that drew it last
     (mode "P": with the role palette)."""
     ss = SUPERSAMPLE
-    canvas = _blank(mode).copy()
+    canvas = _blank(mode).copy()  # a copy: callers may keep the canvas
     draw = ImageDraw.Draw(canvas)
     for path in paths:
         code = codes.get(path.role)

@@ -9,6 +9,7 @@ means adding a template below, not code.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -173,6 +174,7 @@ FEATURES: tuple[str, ...] = tuple(sorted({p.feature for forms in TEMPLATES.value
                                           for form in forms for p in form.pieces if p.feature}))
 
 
+@functools.lru_cache(maxsize=None)
 def letter_roles(letter: str) -> tuple[str, ...]:
     """The roles that make up `letter`, in ROLES order."""
     return tuple(r for r in ROLES if r.split(".")[0] == letter)
