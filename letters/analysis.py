@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import torch
 
 from .config import AnalysisConfig, GeneratorConfig
+from .dataset import image_tensor
 from .glyphs import render_parts, sample_seed
 from .model import LetterMLP
 from .preprocess import IMAGE_SIZE
@@ -43,20 +44,16 @@ def build_probes(config: AnalysisConfig, generator: GeneratorConfig) -> Probes:
         images = {s: [] for s in subsets}
         for k in range(config.probes):
             glyph, rendered = render_parts(letter, sample_seed(config.seed, li * 1_000_000 + k), generator, subsets)
-            full.append(_tensor(glyph.image))
-            coverage = torch.stack([_tensor(glyph.roles[r]) for r in roles])  # (roles, 28, 28)
+            full.append(image_tensor(glyph.image))
+            coverage = torch.stack([image_tensor(glyph.roles[r]) for r in roles])  # (roles, 28, 28)
             own = coverage.argmax(0).to(torch.uint8) + ROLES.index(roles[0]) + 1
             owners.append(torch.where(full[-1] > 0, own, torch.zeros_like(own)))
             labels.append(li)
             for s, image in zip(subsets, rendered):
-                images[s].append(_tensor(image))
+                images[s].append(image_tensor(image))
         parts.update({s: torch.stack(v) for s, v in images.items()})
     return Probes(torch.stack(full), torch.tensor(labels), torch.stack(owners), parts,
                   torch.zeros(1, IMAGE_SIZE, IMAGE_SIZE, dtype=torch.uint8))
-
-
-def _tensor(image) -> torch.Tensor:
-    return torch.frombuffer(bytearray(image.tobytes()), dtype=torch.uint8).view(IMAGE_SIZE, IMAGE_SIZE)
 
 
 def _x(images: torch.Tensor) -> torch.Tensor:

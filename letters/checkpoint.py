@@ -7,14 +7,13 @@ a letters checkpoint, another version, and pickled code, each in one line.
 
 from __future__ import annotations
 
-import os
 import pickle
-import tempfile
 from pathlib import Path
 
 import torch
 
 from .errors import LettersError
+from .files import atomic_file
 from .model import LetterMLP, ModelDims
 
 FORMAT = "letters-mlp"
@@ -33,19 +32,8 @@ def make_checkpoint(model: LetterMLP, classes, preprocessing: dict, train_config
 
 def save_checkpoint(checkpoint: dict, path: str | Path) -> None:
     """Write to a temporary file beside `path`, then rename: never a half-written checkpoint."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(checkpoint, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a checkpoint is meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_file(path) as f:
+        torch.save(checkpoint, f)
 
 
 def read_checkpoint(path: str | Path) -> dict:

@@ -27,7 +27,7 @@ from PIL import Image, ImageDraw, ImageFont
 from .config import DatasetConfig, GeneratorConfig
 from .errors import LettersError
 from .glyphs import render_batch, sample_seed
-from .images import IMAGE_EXTENSIONS, open_image
+from .images import find_images, open_image
 from .preprocess import IMAGE_SIZE, PREPROCESSING, preprocess
 from .strokes import CLASSES, ROLES, TEMPLATES, letter_roles
 
@@ -137,7 +137,7 @@ def _write_pngs(folder: Path, images: torch.Tensor, labels: torch.Tensor) -> Non
     for letter in CLASSES:
         (folder / letter).mkdir(parents=True)
     for i, (image, label) in enumerate(zip(images, labels.tolist())):
-        Image.frombytes("L", (IMAGE_SIZE, IMAGE_SIZE), bytes(image.flatten().tolist())).save(
+        tensor_image(image).save(
             folder / CLASSES[label] / f"{i:06d}.png")
 
 
@@ -215,7 +215,17 @@ def write_dataset(out: Path, config: DatasetConfig, force: bool = False, progres
     return meta
 
 
-def _class_folders(root: Path) -> dict:
+def image_tensor(image: Image.Image) -> torch.Tensor:
+    """A preprocessed 28x28 'L' image as a (28, 28) uint8 tensor."""
+    return torch.frombuffer(bytearray(image.tobytes()), dtype=torch.uint8).view(IMAGE_SIZE, IMAGE_SIZE)
+
+
+def tensor_image(image: torch.Tensor) -> Image.Image:
+    """A (28, 28) uint8 tensor as a 28x28 'L' image: the inverse of image_tensor."""
+    return Image.frombytes("L", (IMAGE_SIZE, IMAGE_SIZE), bytes(image.flatten().tolist()))
+
+
+def class_folders(root: Path) -> dict:
     """ImageFolder class subfolders, matched to CLASSES case-insensitively."""
     folders = {}
     for child in root.iterdir():
@@ -225,21 +235,21 @@ def _class_folders(root: Path) -> dict:
 
 
 def is_image_folder(root: Path) -> bool:
-    return Path(root).is_dir() and bool(_class_folders(Path(root)))
+    return Path(root).is_dir() and bool(class_folders(Path(root)))
 
 
 def load_image_folder(root: Path, val_fraction: float = 0.1, seed: int = 0) -> Dataset:
     """A folder with A/, B/, C/ subfolders of images, preprocessed like generated glyphs."""
     root = Path(root)
-    folders = _class_folders(root)
+    folders = class_folders(root)
     images, labels, paths = [], [], []
     for letter, folder in sorted(folders.items()):
-        for path in sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS):
+        for path in find_images([folder])[0]:
             try:
                 image, _ = preprocess(open_image(path))
             except LettersError as error:
                 raise LettersError(f"{path}: {error}") from None
-            images.append(torch.frombuffer(bytearray(image.tobytes()), dtype=torch.uint8).view(IMAGE_SIZE, IMAGE_SIZE))
+            images.append(image_tensor(image))
             labels.append(CLASSES.index(letter))
             paths.append(str(path))
     if not images:
@@ -286,6 +296,7 @@ def load_dataset(path: str | Path, val_fraction: float = 0.1, seed: int = 0) -> 
         tensors = torch.load(io.BytesIO(blob), weights_only=True)
     except Exception as error:  # noqa: BLE001 - torch raises many types for a damaged archive
         raise LettersError(f"{path / TENSOR_FILE} cannot be read ({type(error).__name__}); regenerate it") from None
+    meta = {**meta, "root": str(path)}  # where it was loaded from; not part of meta.json
     return Dataset(tensors["images"], tensors["labels"], tensors["is_val"], list(meta["classes"]), meta,
                    owners=tensors["owners"], seeds=tensors["seeds"])
 

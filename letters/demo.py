@@ -13,11 +13,9 @@ import shutil
 import time
 from pathlib import Path
 
-from PIL import Image
-
 from .analysis import analyze, build_probes
 from .config import AnalysisConfig, DatasetConfig, DemoConfig, GeneratorConfig, TrainConfig
-from .dataset import replace_folder, staging_folder, write_dataset
+from .dataset import load_dataset, replace_folder, staging_folder, tensor_image, write_dataset
 from .errors import LettersError
 from .predict import classify, load_inputs
 from .report import write_report
@@ -71,21 +69,18 @@ def _run(work: Path, final: Path, config: DemoConfig, step) -> dict:
         step("generating glyphs", done[0], config.count)
 
     meta = write_dataset(work / "glyphs", data, progress=generated)
+    dataset = load_dataset(work / "glyphs")  # once: for training and for the glyphs shown
     train_config = TrainConfig(epochs=config.epochs, device=config.device, seed=config.seed)
-    result, curves = train_and_save(work / "glyphs", work / "letters-mlp.pt", train_config,
+    result, curves = train_and_save(dataset, work / "letters-mlp.pt", train_config,
                                     on_step=lambda d, t, _m: step("training", d, t))
 
     step("classifying", 0, 1)
-    from .dataset import load_dataset
-
-    dataset = load_dataset(work / "glyphs")
     shown = work / "generated"
     shown.mkdir()
     val = dataset.is_val.nonzero().flatten().tolist()[:GENERATED_SHOWN]
     for i in val:
         letter = dataset.classes[int(dataset.labels[i])]
-        image = Image.frombytes("L", (28, 28), bytes(dataset.images[i].flatten().tolist()))
-        image.point(lambda v: 255 - v).resize((112, 112)).save(shown / f"{letter}-{i}.png")
+        tensor_image(dataset.images[i]).point(lambda v: 255 - v).resize((112, 112)).save(shown / f"{letter}-{i}.png")
     inputs = [shown] + ([SAMPLES] if SAMPLES.is_dir() else [])
     records = classify(result.model, dataset.classes, load_inputs(inputs))
     for r in records:

@@ -183,20 +183,15 @@ def _draw(paths: list[PenPath], codes: dict[str, int], mode: str = "L") -> Image
     return canvas
 
 
+@functools.lru_cache(maxsize=None)
 def _lut(code: int | None) -> Table:
     """255 where the canvas holds `code` (any role if None), 0 elsewhere."""
     return Table([255 if (v and (code is None or v == code)) else 0 for v in range(256)])
 
 
-_LUTS: dict = {}
-
-
 def _mask(canvas: Image.Image, code: int | None) -> Image.Image:
     """Box-filtered coverage of one role (or of all ink) at output resolution."""
-    lut = _LUTS.get(code)
-    if lut is None:
-        lut = _LUTS[code] = _lut(code)
-    return canvas.point(lut).reduce(SUPERSAMPLE)
+    return canvas.point(_lut(code)).reduce(SUPERSAMPLE)
 
 
 def _ink_and_roles(paths: list[PenPath], roles) -> tuple[Image.Image, Image.Image | list]:

@@ -6,11 +6,11 @@ one atomically. No matplotlib: the pictures and the report work without it.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
+
+from .files import atomic_file
 
 BACKGROUND = (255, 255, 255)
 INK = (40, 40, 40)
@@ -26,20 +26,11 @@ def font(size: int = 12) -> ImageFont.ImageFont:
 
 def save_image(image: Image.Image, path: str | Path) -> None:
     """Write a PNG via a temporary file and rename, so no half-written picture is left."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        image.save(tmp, format="PNG")
-        os.chmod(tmp, 0o644)  # mkstemp makes it private
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_file(path) as f:
+        image.save(f, format="PNG")
 
 
-def line_chart(title: str, series: dict, size=(420, 260), y_range=None) -> Image.Image:
+def line_chart(title: str, series: dict, size=(420, 260)) -> Image.Image:
     """One panel: each named series is a list of y values against 1..n."""
     w, h = size
     left, right, top, bottom = 52, 12, 26, 30
@@ -49,7 +40,7 @@ def line_chart(title: str, series: dict, size=(420, 260), y_range=None) -> Image
     values = [v for ys in series.values() for v in ys if v == v]
     if not values:
         return img
-    lo, hi = y_range or (min(values), max(values))
+    lo, hi = min(values), max(values)
     if hi - lo < 1e-12:
         lo, hi = lo - 0.5, hi + 0.5
     n = max(len(ys) for ys in series.values())

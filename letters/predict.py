@@ -13,10 +13,11 @@ from pathlib import Path
 import torch
 
 from .config import ClassifyConfig
+from .dataset import class_folders, image_tensor
 from .errors import LettersError
 from .images import find_images, open_image
 from .model import LetterMLP
-from .preprocess import IMAGE_SIZE, preprocess
+from .preprocess import preprocess
 
 BATCH = 1024  # images per forward pass
 DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "letters-mlp.pt"
@@ -35,7 +36,7 @@ def load_input(path: str | Path) -> Loaded:
         image, _ = preprocess(open_image(path))
     except LettersError as error:
         return Loaded(str(path), error=str(error))
-    return Loaded(str(path), torch.frombuffer(bytearray(image.tobytes()), dtype=torch.uint8).view(IMAGE_SIZE, IMAGE_SIZE))
+    return Loaded(str(path), image_tensor(image))
 
 
 def load_inputs(paths) -> list[Loaded]:
@@ -89,7 +90,7 @@ def evaluate_folder(model: LetterMLP, classes, root: str | Path, worst: int = 10
         raise LettersError(f"{root} does not exist; give a folder with A/, B/, C/ subfolders")
     if not root.is_dir():
         raise LettersError(f"{root} is a file; give a folder with A/, B/, C/ subfolders")
-    folders = {c.name.upper(): c for c in root.iterdir() if c.is_dir() and c.name.upper() in classes}
+    folders = class_folders(root)
     if not folders:
         raise LettersError(f"{root} has no A/, B/ or C/ subfolders; put each letter's images in its own folder")
     truth, loaded = [], []

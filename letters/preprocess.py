@@ -14,7 +14,7 @@ import bisect
 import functools
 import itertools
 import operator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from PIL import Image
 
@@ -40,13 +40,22 @@ class Transform:
     box: tuple[float, float, float, float]  # (x0, y0, x1, y1) source pixels seen by the 28x28 frame
     peak: int  # 1..255 brightest ink after resampling; the output is scaled so it becomes 255
 
-    def as_dict(self) -> dict:
-        return asdict(self)
+
+SMALL_IMAGE = 1 << 16  # pixels: frame masks up to this size are cached (the generator's canvases)
+
+
+def _frame_mask(size: tuple[int, int]) -> Image.Image:
+    """255 on the one-pixel frame of an image of this size, 0 inside; cached for small
+    images only, so a folder of large photos does not pile up full-size masks."""
+    return _small_frame_mask(size) if size[0] * size[1] <= SMALL_IMAGE else _build_frame_mask(size)
 
 
 @functools.lru_cache(maxsize=64)
-def _frame_mask(size: tuple[int, int]) -> Image.Image:
-    """255 on the one-pixel frame of an image of this size, 0 inside."""
+def _small_frame_mask(size: tuple[int, int]) -> Image.Image:
+    return _build_frame_mask(size)
+
+
+def _build_frame_mask(size: tuple[int, int]) -> Image.Image:
     mask = Image.new("L", size, 255)
     if size[0] > 2 and size[1] > 2:
         mask.paste(0, (1, 1, size[0] - 1, size[1] - 1))

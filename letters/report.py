@@ -10,13 +10,12 @@ from __future__ import annotations
 import base64
 import html
 import io
-import os
-import tempfile
 from pathlib import Path
 
 from PIL import Image, ImageDraw
 
 from .analysis import Probes, mean_probe_images
+from .files import atomic_file
 from .model import LetterMLP
 from .pictures import BACKGROUND, INK, SERIES, font, gray_tile, heatmap, save_image, titled_grid, weight_tile
 from .strokes import CLASSES, ROLES
@@ -118,9 +117,6 @@ def write_report(out: Path, model: LetterMLP, probes: Probes, report: dict,
             [[r["weight_decay"], r["train_accuracy"], r["val_accuracy"], r["gap"], r["weight_norms"], r["clean_units"]]
              for r in comparison]) + f"<p>{html.escape(report.get('weight_decay_summary', ''))}</p>")
     parts.append("</body></html>")
-    fd, tmp = tempfile.mkstemp(prefix=".report.html.", dir=out)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
+    with atomic_file(out / "report.html", "w", encoding="utf-8") as f:
         f.write("\n".join(parts))
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, out / "report.html")
     return {name: str(out / name) for name in [*pictures, "report.html"]}

@@ -170,8 +170,6 @@ LOOKALIKES: tuple[tuple[str, str], ...] = (("C.top_curve", "B.upper_bowl"), ("C.
 CLASSES: tuple[str, ...] = tuple(TEMPLATES)
 # Role names in a fixed order: the letter's roles in the order its first letterform lists them.
 ROLES: tuple[str, ...] = tuple(dict.fromkeys(p.role for letter in CLASSES for p in TEMPLATES[letter][0].pieces))
-FEATURES: tuple[str, ...] = tuple(sorted({p.feature for forms in TEMPLATES.values()
-                                          for form in forms for p in form.pieces if p.feature}))
 
 
 @functools.lru_cache(maxsize=None)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .checkpoint import make_checkpoint, save_checkpoint
 from .config import ClassifyConfig, TrainConfig
-from .dataset import load_dataset
+from .dataset import Dataset, load_dataset, tensor_image
 from .errors import LettersError
 from .pictures import enlarge, save_image, training_curves
 from .preprocess import PREPROCESSING
@@ -22,15 +22,16 @@ def curves_path(checkpoint: Path) -> Path:
     return checkpoint.with_name(checkpoint.stem + ".curves.png")
 
 
-def train_and_save(data: Path, out: Path, config: TrainConfig, on_step=None, on_epoch=None) -> tuple[TrainResult, Path]:
-    """Load the data, train, and write checkpoint and curves; a run that diverges writes nothing."""
+def train_and_save(data: Path | Dataset, out: Path, config: TrainConfig, on_step=None, on_epoch=None) -> tuple[TrainResult, Path]:
+    """Load the data (unless given loaded), train, and write checkpoint and curves; a run that
+    diverges writes nothing."""
     out = Path(out)
     if out.exists() and out.is_dir():
         raise LettersError(f"--out {out} is a folder; give a file path such as {out / 'letters-mlp.pt'}")
-    dataset = load_dataset(data, seed=config.seed)
+    dataset = data if isinstance(data, Dataset) else load_dataset(data, seed=config.seed)
     result = train_model(dataset, config, on_step=on_step, on_epoch=on_epoch)
     metrics = result.metrics
-    metrics["data"] = {"path": str(data), "count": int(len(dataset.labels)), "val": int(dataset.is_val.sum()),
+    metrics["data"] = {"path": dataset.meta.get("root"), "count": int(len(dataset.labels)), "val": int(dataset.is_val.sum()),
                        "format": dataset.meta.get("format"), "sha256": dataset.meta.get("sha256")}
     checkpoint = make_checkpoint(result.model, dataset.classes, PREPROCESSING, config.as_dict(), metrics)
     save_checkpoint(checkpoint, out)
@@ -42,8 +43,6 @@ def train_and_save(data: Path, out: Path, config: TrainConfig, on_step=None, on_
 def save_inputs(loaded, target: Path) -> list[Path | None]:
     """Write each 28x28 network input, enlarged, as a PNG: `target` itself for one image,
     `<target stem>-<image stem>.png` beside it for several."""
-    from PIL import Image
-
     target = Path(target)
     good = [item for item in loaded if item.error is None]
     paths = []
@@ -52,8 +51,7 @@ def save_inputs(loaded, target: Path) -> list[Path | None]:
             paths.append(None)
             continue
         path = target if len(good) == 1 else target.with_name(f"{target.stem}-{Path(item.path).stem}.png")
-        image = Image.frombytes("L", (28, 28), bytes(item.image.flatten().tolist()))
-        save_image(enlarge(image.point(lambda v: 255 - v), 10), path)
+        save_image(enlarge(tensor_image(item.image).point(lambda v: 255 - v), 10), path)
         paths.append(path)
     return paths
 
