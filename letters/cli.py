@@ -8,17 +8,14 @@ and a non-zero exit code; no traceback reaches the user.
 from __future__ import annotations
 
 import json
+import os
 import sys
+import traceback
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from typer.core import TyperGroup
-
-try:  # typer 0.2x ships its own copy of click; older ones use the click package
-    from typer._click import exceptions as click_errors
-except ImportError:  # pragma: no cover
-    from click import exceptions as click_errors
 
 from .config import AnalysisConfig, ClassifyConfig, DatasetConfig, DemoConfig, TrainConfig
 from .errors import LettersError
@@ -27,6 +24,18 @@ DATASET, TRAIN, CLASSIFY, ANALYSIS, DEMO = DatasetConfig(), TrainConfig(), Class
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
+
+
+# typer vendors click (typer._click, private) or uses the click package; either way its public
+# BadParameter descends from click's UsageError and ClickException, so take them from there.
+_CLICK_ERRORS = {cls.__name__: cls for cls in typer.BadParameter.__mro__}
+UsageError: type[Exception] = _CLICK_ERRORS["UsageError"]
+ClickException: type[Exception] = _CLICK_ERRORS["ClickException"]
+
+
+def _debug() -> bool:
+    """LETTERS_DEBUG=1: an internal error also prints its traceback."""
+    return os.environ.get("LETTERS_DEBUG", "") not in ("", "0")
 
 
 def _one_line(text: str) -> str:
@@ -42,15 +51,16 @@ class LettersGroup(TyperGroup):
         try:
             code = super().main(args=args, prog_name=prog_name, complete_var=complete_var,
                                 standalone_mode=False, **extra)
-        except click_errors.NoArgsIsHelpError as error:
-            typer.echo(error.ctx.get_help() if error.ctx else "", err=True)
+        except UsageError as error:
+            ctx = getattr(error, "ctx", None)
+            if type(error).__name__ == "NoArgsIsHelpError":  # `letters` alone: the help, as --help gives it
+                typer.echo(ctx.get_help() if ctx else "", err=True)
+            else:
+                typer.echo(f"letters: error: {_one_line(error.format_message())} (see: {hint})", err=True)  # type: ignore[attr-defined]
             code = EXIT_USAGE
-        except click_errors.UsageError as error:
-            typer.echo(f"letters: error: {_one_line(error.format_message())} (see: {hint})", err=True)
-            code = EXIT_USAGE
-        except click_errors.ClickException as error:
-            typer.echo(f"letters: error: {_one_line(error.format_message())}", err=True)
-            code = error.exit_code or EXIT_ERROR
+        except ClickException as error:
+            typer.echo(f"letters: error: {_one_line(error.format_message())}", err=True)  # type: ignore[attr-defined]
+            code = getattr(error, "exit_code", 0) or EXIT_ERROR
         except typer.Abort:
             typer.echo("letters: stopped", err=True)
             code = 130
@@ -64,7 +74,9 @@ class LettersGroup(TyperGroup):
             typer.echo(f"letters: error: {_one_line(error.strerror or error)}"
                        f"{': ' + str(error.filename) if getattr(error, 'filename', None) else ''}", err=True)
             code = EXIT_ERROR
-        except Exception as error:  # noqa: BLE001 - the promise is: no traceback, ever
+        except Exception as error:  # noqa: BLE001 - the promise is: no traceback unless LETTERS_DEBUG asks for one
+            if _debug():
+                traceback.print_exc(file=sys.stderr)
             typer.echo(f"letters: internal error: {type(error).__name__}: {_one_line(error)} "
                        "(please report it with the command you ran)", err=True)
             code = EXIT_ERROR
@@ -220,7 +232,7 @@ def train(
 @app.command()
 def classify(
     paths: Annotated[list[Path], typer.Argument(help="Image files or folders (searched recursively).", show_default=False)],
-    model: Annotated[Optional[Path], typer.Option(help="Checkpoint file; default: the shipped models/letters-mlp.pt.")] = None,
+    model: Annotated[Optional[Path], typer.Option(help="Checkpoint file; default: the shipped model.")] = None,
     min_confidence: Annotated[float, typer.Option(help="Below this top probability the answer is marked unsure.")] = CLASSIFY.min_confidence,
     json_output: Annotated[bool, typer.Option("--json", help="JSON Lines: one object per image.")] = False,
     explain: Annotated[bool, typer.Option("--explain", help="List the hidden units that pushed each prediction most.")] = False,
@@ -228,7 +240,8 @@ def classify(
 ):
     """Say whether each drawing is an A, a B or a C, with probabilities."""
     from .checkpoint import load_model
-    from .predict import DEFAULT_MODEL, load_inputs
+    from .shipped import DEFAULT_MODEL
+    from .predict import load_inputs
     from .predict import classify as classify_loaded
 
     if not 0.0 <= min_confidence <= 1.0:
@@ -292,7 +305,8 @@ def evaluate(
 ):
     """Score the model on a folder of labelled images: accuracy, confusion matrix, worst files."""
     from .checkpoint import load_model
-    from .predict import DEFAULT_MODEL, evaluate_folder
+    from .shipped import DEFAULT_MODEL
+    from .predict import evaluate_folder
 
     net, checkpoint = load_model(model or DEFAULT_MODEL)
     result = evaluate_folder(net, checkpoint["classes"], folder, worst=max(0, worst))

@@ -19,9 +19,9 @@ from .dataset import load_dataset, replace_folder, staging_folder, tensor_image,
 from .errors import LettersError
 from .predict import classify, load_inputs
 from .report import write_report
+from .shipped import SAMPLES
 from .workflow import train_and_save
 
-SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"  # hand-drawn letters shipped with the project
 GENERATED_SHOWN = 6  # validation glyphs the demo saves as PNG and classifies
 
 

@@ -18,9 +18,9 @@ from .errors import LettersError
 from .images import find_images, open_image
 from .model import LetterMLP
 from .preprocess import preprocess
+from .shipped import DEFAULT_MODEL as DEFAULT_MODEL  # noqa: F401 - where callers looked for it before
 
 BATCH = 1024  # images per forward pass
-DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "letters-mlp.pt"
 
 
 @dataclass

@@ -77,8 +77,8 @@ def run_analysis(model_path, config, out=None, compare: bool = False) -> tuple[d
     from .analysis import analyze, build_probes, compare_weight_decay, weight_decay_summary
     from .checkpoint import load_model
     from .config import GeneratorConfig
-    from .predict import DEFAULT_MODEL
     from .report import write_report
+    from .shipped import DEFAULT_MODEL
 
     if out is not None and Path(out).exists() and not Path(out).is_dir():
         raise LettersError(f"--out {out} is a file; give a folder for the pictures and report")

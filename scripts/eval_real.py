@@ -1,7 +1,7 @@
 """Score a model on data/real by source (fonts, stroke fonts, mouse drawings) and check that
 each drawing gets the same answer as RGB PNG, transparent PNG and JPEG.
 
-    python scripts/eval_real.py [--model models/letters-mlp.pt] [--data data/real]
+    python scripts/eval_real.py [--model letters/assets/letters-mlp.pt] [--data data/real]
 """
 
 import argparse
@@ -11,7 +11,8 @@ from pathlib import Path
 import torch
 
 from letters.checkpoint import load_model
-from letters.predict import DEFAULT_MODEL, load_input, probabilities
+from letters.predict import load_input, probabilities
+from letters.shipped import DEFAULT_MODEL
 
 
 def main() -> None:

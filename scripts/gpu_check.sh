@@ -23,4 +23,4 @@ for device in ("cuda", "cpu"):
 PY
 letters generate --out /tmp/gpu-glyphs --count 6000 --workers 4 --force
 letters train --data /tmp/gpu-glyphs --out /tmp/gpu-model.pt --device cuda --epochs 3 --json | python -c "import json,sys; m=json.load(sys.stdin); print('cli train on cuda: val', m['val_accuracy'])"
-letters classify data/samples --model /tmp/gpu-model.pt
+letters classify letters/assets/samples --model /tmp/gpu-model.pt

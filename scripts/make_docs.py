@@ -16,8 +16,8 @@ from letters.checkpoint import load_model
 from letters.config import AnalysisConfig, DatasetConfig, GeneratorConfig
 from letters.dataset import generate_tensors, render_sheet
 from letters.pictures import save_image
-from letters.predict import DEFAULT_MODEL
 from letters.report import misclassification_panel, role_heatmap, weight_grid
+from letters.shipped import DEFAULT_MODEL
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"

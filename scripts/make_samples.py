@@ -1,4 +1,4 @@
-"""Write data/samples: hand-drawn-style letters that ship with the project for the demo.
+"""Write letters/assets/samples: hand-drawn-style letters that ship with the project for the demo.
 
 Three per letter in different styles: a thin pen on white paper (PNG), a felt marker
 on a transparent background with straight alpha (PNG), white chalk on a dark board
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-OUT = Path(__file__).resolve().parent.parent / "data" / "samples"
+OUT = Path(__file__).resolve().parent.parent / "letters" / "assets" / "samples"
 PATHS = {  # strokes as point lists in a 100x100 box
     "A": [[(12, 92), (31, 48), (49, 6)], [(49, 6), (66, 50), (88, 93)], [(24, 62), (76, 60)]],
     "B": [[(22, 6), (21, 94)], [(22, 6), (58, 6), (70, 17), (69, 36), (56, 47), (22, 48)],

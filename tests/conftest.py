@@ -14,7 +14,7 @@ from letters.config import DatasetConfig, TrainConfig  # noqa: E402
 from letters.dataset import load_dataset, write_dataset  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-SHIPPED_MODEL = ROOT / "models" / "letters-mlp.pt"
+SHIPPED_MODEL = ROOT / "letters" / "assets" / "letters-mlp.pt"
 
 
 @pytest.fixture(scope="session")

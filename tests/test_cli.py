@@ -47,3 +47,27 @@ def test_train_prints_a_metrics_table(runner, tiny_dataset, tmp_path):
                                  "--hidden", "8,4", "--epochs", "2", "--device", "cpu"])
     assert result.exit_code == 0, result.output
     assert "val acc" in result.stdout and (tmp_path / "m.curves.png").exists()
+
+
+def test_internal_error_is_one_line_and_letters_debug_shows_its_traceback(runner, monkeypatch, letter_files):
+    import letters.checkpoint
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom inside")
+
+    monkeypatch.setattr(letters.checkpoint, "load_model", broken)
+    monkeypatch.delenv("LETTERS_DEBUG", raising=False)
+    quiet = runner.invoke(app, ["classify", str(letter_files["A"])])
+    assert quiet.exit_code == 1 and quiet.stderr.count("\n") == 1
+    assert "internal error: RuntimeError: boom inside" in quiet.stderr and "Traceback" not in quiet.stderr
+    monkeypatch.setenv("LETTERS_DEBUG", "1")
+    loud = runner.invoke(app, ["classify", str(letter_files["A"])])
+    assert loud.exit_code == 1 and "Traceback (most recent call last)" in loud.stderr and "in broken" in loud.stderr
+    assert loud.stderr.rstrip().splitlines()[-1].startswith("letters: internal error: RuntimeError: boom inside")
+
+
+def test_no_arguments_prints_help_and_usage_errors_stay_one_line(runner):
+    bare = runner.invoke(app, [])
+    assert bare.exit_code == 2 and "Commands" in bare.stderr + bare.stdout
+    missing = runner.invoke(app, ["classify"])
+    assert missing.exit_code == 2 and missing.stderr.count("\n") == 1 and "letters classify --help" in missing.stderr
