@@ -351,16 +351,16 @@ def compare_weight_decay(count: int = 450, decays=(0.0, 1e-3), epochs: int = 150
     probes = build_probes(config, GeneratorConfig())
     rows = []
     for decay in decays:
-        result = train_model(data, TrainConfig(hidden=tuple(hidden), weight_decay=decay, epochs=epochs, seed=seed,
-                                               device="cpu"))
+        model, result = train_model(data, TrainConfig(hidden=tuple(hidden), weight_decay=decay, epochs=epochs, seed=seed,
+                                                      device="cpu"))
         last = result.history[-1]
-        units = analyze_units(result.model, probes, config)
+        units = analyze_units(model, probes, config)
         rows.append({
-            "weight_decay": decay, "train_accuracy": round(last["train_accuracy"], 4),
-            "val_accuracy": round(last["val_accuracy"], 4),
-            "gap": round(last["train_accuracy"] - last["val_accuracy"], 4),
-            "data_loss": round(last["data_loss"], 4),
-            "weight_norms": [round(v, 3) for v in last["weight_norms"]],
+            "weight_decay": decay, "train_accuracy": round(last.train_accuracy, 4),
+            "val_accuracy": round(last.val_accuracy, 4),
+            "gap": round(last.train_accuracy - last.val_accuracy, 4),
+            "data_loss": round(last.data_loss, 4),
+            "weight_norms": [round(v, 3) for v in last.weight_norms],
             "clean_units": sum(1 for u in units if u["label"] not in ("dead", "mixed") and u["iou"] >= config.clean_iou),
             "dead_units": sum(1 for u in units if u["label"] == "dead"),
             "units": len(units), "train_size": int((~data.is_val).sum()), "val_size": int(data.is_val.sum()),

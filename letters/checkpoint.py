@@ -72,7 +72,7 @@ def load_model(path: str | Path, device: str | torch.device = "cpu") -> tuple[Le
     try:
         model = LetterMLP(ModelDims.from_dict(checkpoint["dims"]))
         model.load_state_dict(checkpoint["model_state_dict"])
-    except (KeyError, TypeError, ValueError, RuntimeError) as error:
+    except (KeyError, TypeError, ValueError, RuntimeError, LettersError) as error:  # LettersError: dims out of range
         reason = str(error).splitlines()[0][:120]
         raise LettersError(f"model file {path} has weights that do not fit its dims ({reason}); "
                            "retrain it with letters train") from None

@@ -17,10 +17,12 @@ from typing import Annotated, Optional
 import typer
 from typer.core import TyperGroup
 
-from .config import AnalysisConfig, ClassifyConfig, DatasetConfig, DemoConfig, TrainConfig
-from .errors import LettersError
+from .config import AnalysisConfig, ClassifyConfig, DatasetConfig, DemoConfig, EvaluateConfig, Paths, TrainConfig
+from .errors import LettersError, OptionError
 
-DATASET, TRAIN, CLASSIFY, ANALYSIS, DEMO = DatasetConfig(), TrainConfig(), ClassifyConfig(), AnalysisConfig(), DemoConfig()
+DATASET, TRAIN, CLASSIFY, EVALUATE, ANALYSIS, DEMO = (DatasetConfig(), TrainConfig(), ClassifyConfig(), EvaluateConfig(),
+                                                      AnalysisConfig(), DemoConfig())
+PATHS = Paths()
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -64,6 +66,9 @@ class LettersGroup(TyperGroup):
         except typer.Abort:
             typer.echo("letters: stopped", err=True)
             code = 130
+        except OptionError as error:  # a bad setting: named by its flag here, by its field in the library
+            typer.echo(f"letters: error: {_one_line(error.as_flag())}", err=True)
+            code = EXIT_ERROR
         except LettersError as error:
             typer.echo(f"letters: error: {_one_line(error)}", err=True)
             code = EXIT_ERROR
@@ -140,17 +145,15 @@ def _print_json(obj) -> None:
 
 
 def _parse_hidden(text: str) -> tuple[int, ...]:
+    """The text of --hidden as sizes; whether they make a network is TrainConfig's to say."""
     try:
-        sizes = tuple(int(part) for part in text.split(","))
+        return tuple(int(part) for part in text.split(","))
     except ValueError:
         raise LettersError(f"--hidden {text!r} is not a list of sizes; use e.g. 64 or 64,32") from None
-    if not 1 <= len(sizes) <= 2 or min(sizes) < 1:
-        raise LettersError(f"--hidden {text!r}: give one or two positive layer sizes, e.g. 64 or 64,32")
-    return sizes
 
 
-DEFAULT_DATA = Path("data/glyphs")
-DEFAULT_MODEL_OUT = Path("models/letters-mlp.pt")
+DEFAULT_DATA = Path(PATHS.data)
+DEFAULT_MODEL_OUT = Path(PATHS.model)
 
 
 @app.command()
@@ -199,31 +202,21 @@ def train(
     config = TrainConfig(hidden=_parse_hidden(hidden), weight_decay=weight_decay, epochs=epochs,
                          batch_size=batch_size, lr=lr, schedule=schedule, device=device, seed=seed)
     config.validate()
-    from .workflow import train_and_save
+    from .present import as_json, training_summary, training_table
+    from .train import train_and_save
 
     progress, task = _progress("training", epochs, quiet=json_output)
     with progress:
         def on_step(done, total, _model):
             progress.update(task, total=total, completed=done)
 
-        result, curves = train_and_save(data, out, config, on_step=on_step)
-    metrics = result.metrics
+        _, result = train_and_save(data, out, config, on_step=on_step)
     if json_output:
-        _print_json({"checkpoint": str(out), "curves": str(curves), **metrics})
+        _print_json(as_json(result))
     else:
-        from rich.table import Table
-
-        table = Table(title=f"training ({metrics['epochs_run']} epochs, {metrics['train_seconds']:.1f} s)")
-        for name in ("epoch", "data loss", "penalty", "total", "train acc", "val acc", "weight norms"):
-            table.add_column(name, justify="right")
-        for r in result.history:
-            table.add_row(str(r["epoch"]), f"{r['data_loss']:.4f}", f"{r['penalty']:.4f}", f"{r['total_loss']:.4f}",
-                          f"{r['train_accuracy']:.4f}", f"{r['val_accuracy']:.4f}",
-                          " ".join(f"{v:.1f}" for v in r["weight_norms"]))
         console = _console()
-        console.print(table)
-        console.print(f"saved the best epoch ({metrics['best_epoch']}, val accuracy {metrics['val_accuracy']:.4f}) "
-                      f"to {out}; curves: {curves}")
+        console.print(training_table(result))
+        console.print(training_summary(result))
     if result.interrupted:
         typer.echo("letters: stopped by Ctrl-C; kept the best checkpoint so far", err=True)
         raise typer.Exit(130)
@@ -239,103 +232,70 @@ def classify(
     save_input: Annotated[Optional[Path], typer.Option(help="Write the 28x28 image the network saw, enlarged, to this PNG.")] = None,
 ):
     """Say whether each drawing is an A, a B or a C, with probabilities."""
+    config = ClassifyConfig(min_confidence=min_confidence)
+    config.validate()
     from .checkpoint import load_model
-    from .shipped import DEFAULT_MODEL
-    from .predict import load_inputs
     from .predict import classify as classify_loaded
+    from .predict import load_inputs
+    from .present import as_json, save_network_inputs
+    from .shipped import DEFAULT_MODEL
 
-    if not 0.0 <= min_confidence <= 1.0:
-        raise LettersError(f"--min-confidence {min_confidence} is outside [0, 1]")
     net, checkpoint = load_model(model or DEFAULT_MODEL)
     loaded = load_inputs(paths)
-    records = classify_loaded(net, checkpoint["classes"], loaded, min_confidence)
+    predictions = classify_loaded(net, checkpoint["classes"], loaded, config.min_confidence)
     if save_input is not None:
-        from .workflow import save_inputs
-
-        for record, path in zip(records, save_inputs(loaded, save_input)):
+        for prediction, path in zip(predictions, save_network_inputs(loaded, save_input)):
             if path:
-                record["saved_input"] = str(path)
+                prediction.saved_input = str(path)
     if explain:
-        from .workflow import explain_records
+        from .explain import explain as explain_predictions
 
-        explain_records(net, checkpoint, loaded, records)
-    failed = [r for r in records if "error" in r]
+        explain_predictions(net, checkpoint["classes"], loaded, predictions, config)
     if json_output:
-        for record in records:
-            typer.echo(json.dumps(record))
+        for prediction in predictions:
+            typer.echo(json.dumps(as_json(prediction)))
     else:
-        _print_classification(records, checkpoint["classes"])
-    for record in failed:
-        typer.echo(f"letters: error: {record['path']}: {record['error']}", err=True)
+        _print_classification(predictions, checkpoint["classes"])
+    failed = [p for p in predictions if p.error is not None]
+    for prediction in failed:
+        typer.echo(f"letters: error: {prediction.path}: {prediction.error}", err=True)
     if failed:
         raise typer.Exit(EXIT_ERROR)
 
 
-def _print_classification(records, classes) -> None:
-    from rich.table import Table
+def _print_classification(predictions, classes) -> None:
+    from .present import classification_notes, classification_table
 
-    table = Table()
-    table.add_column("file", overflow="fold")
-    table.add_column("letter", justify="center", no_wrap=True)
-    for c in classes:
-        table.add_column(f"P({c})", justify="right", no_wrap=True, min_width=5)
-    table.add_column("")
-    for r in records:
-        if "error" in r:
-            table.add_row(r["path"], "-", *["" for _ in classes], "[red]failed[/red]")
-            continue
-        table.add_row(r["path"], f"[bold]{r['prediction']}[/bold]",
-                      *[f"{r['probabilities'][c]:.3f}" for c in classes], "unsure" if r["unsure"] else "")
     console = _console()
-    console.print(table)
-    for r in records:
-        if r.get("explanation"):
-            console.print(f"{r['path']}: {r['prediction']} because of " + ", ".join(
-                f"L{u['layer']}.{u['unit']} ({u['label']}, +{u['push']:.2f})" for u in r["explanation"]))
-        if r.get("saved_input"):
-            console.print(f"{r['path']}: the network saw {r['saved_input']}")
+    console.print(classification_table(predictions, classes))
+    for line in classification_notes(predictions):
+        console.print(line)
 
 
 @app.command()
 def evaluate(
     folder: Annotated[Path, typer.Argument(help="Folder with A/, B/, C/ subfolders of images.", show_default=False)],
     model: Annotated[Optional[Path], typer.Option(help="Checkpoint file; default: the shipped model.")] = None,
-    worst: Annotated[int, typer.Option(help="How many of the worst-classified files to list.")] = 10,
+    worst: Annotated[int, typer.Option(help="How many of the worst-classified files to list.")] = EVALUATE.worst,
     json_output: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
 ):
     """Score the model on a folder of labelled images: accuracy, confusion matrix, worst files."""
     from .checkpoint import load_model
-    from .shipped import DEFAULT_MODEL
     from .predict import evaluate_folder
+    from .present import as_json, evaluation_summary, evaluation_tables
+    from .shipped import DEFAULT_MODEL
 
     net, checkpoint = load_model(model or DEFAULT_MODEL)
     result = evaluate_folder(net, checkpoint["classes"], folder, worst=max(0, worst))
     if json_output:
-        _print_json(result)
+        _print_json(as_json(result))
         return
-    from rich.table import Table
-
-    classes = result["classes"]
     console = _console()
-    console.print(f"{result['n']} images, accuracy {result['accuracy']:.4f}")
-    table = Table(title="confusion (rows: true, columns: predicted)")
-    table.add_column("true")
-    for c in classes:
-        table.add_column(c, justify="right")
-    table.add_column("accuracy", justify="right")
-    for i, c in enumerate(classes):
-        acc = result["per_class"][c]
-        table.add_row(c, *[str(v) for v in result["confusion"][i]], "-" if acc is None else f"{acc:.4f}")
-    console.print(table)
-    if result["worst"]:
-        worst_table = Table(title="worst-classified files")
-        for name in ("file", "true", "predicted", "P(true)"):
-            worst_table.add_column(name, overflow="fold", no_wrap=name != "file")
-        for w in result["worst"]:
-            worst_table.add_row(w["path"], w["true"], w["prediction"], f"{w['probability_true']:.4f}")
-        console.print(worst_table)
-    for f in result["failed"]:
-        typer.echo(f"letters: error: {f['path']}: {f['error']}", err=True)
+    console.print(evaluation_summary(result))
+    for table in evaluation_tables(result):
+        console.print(table)
+    for f in result.failed:
+        typer.echo(f"letters: error: {f.path}: {f.error}", err=True)
 
 
 @app.command()
@@ -350,7 +310,7 @@ def analyze(
     """Show which strokes make each hidden unit fire, and measure the text's B-becomes-C example."""
     config = AnalysisConfig(probes=probes, units=units)
     config.validate()
-    from .workflow import run_analysis
+    from .report import run_analysis
 
     report, files = run_analysis(model, config, out, compare_weight_decay)
     if json_output:
@@ -413,8 +373,6 @@ def demo(
     probes: Annotated[int, typer.Option(help="Probe samples per stroke for the analysis.")] = DEMO.probes,
 ):
     """The whole story in one command: generate, train, classify, analyze, report."""
-    from .config import DemoConfig
-
     config = DemoConfig(count=count, epochs=epochs, probes=probes, device=device)
     config.validate()
     from .demo import choose_folder, run_demo
@@ -433,16 +391,16 @@ def demo(
 
     with progress:
         result = run_demo(folder, config, on_step=on_step)
-    console.print(f"1. generated {result['dataset']['count']} glyphs: {result['files']['sheet']}")
-    console.print(f"2. trained {result['train']['hidden']} units in {result['train']['seconds']:.1f} s, "
-                  f"validation accuracy {result['train']['val_accuracy']:.4f}: {result['files']['curves']}")
+    console.print(f"1. generated {result.count} glyphs: {result.files['sheet']}")
+    console.print(f"2. trained {result.hidden} units in {result.train.train_seconds:.1f} s, "
+                  f"validation accuracy {result.train.val_accuracy:.4f}: {result.files['curves']}")
     console.print("3. classified:")
-    _print_classification(result["classified"], list(result["classes"]))
+    _print_classification(result.classified, result.classes)
     console.print("4. the text's example, measured:")
-    for sentence in result["analysis"]["misclassification"]["summary"]:
+    for sentence in result.analysis["misclassification"]["summary"]:
         console.print(f"- {sentence}")
-    console.print(f"pictures: {', '.join(result['files'][k] for k in ('weights.png', 'roles.png', 'misclassification.png'))}")
-    console.print(f"open the report: {result['files']['report.html']}  (took {result['seconds']:.1f} s)")
+    console.print(f"pictures: {', '.join(result.files[k] for k in ('weights.png', 'roles.png', 'misclassification.png'))}")
+    console.print(f"open the report: {result.files['report.html']}  (took {result.seconds:.1f} s)")
 
 
 def main() -> None:

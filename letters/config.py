@@ -8,7 +8,21 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from .errors import LettersError
+from .errors import OptionError
+
+
+def check_hidden(sizes: tuple[int, ...]) -> None:
+    """The one check of hidden layer sizes, for a new network and one read from a checkpoint."""
+    if not 1 <= len(sizes) <= 2 or min(sizes) < 1:
+        raise OptionError("hidden", f"{','.join(map(str, sizes))}: give one or two positive sizes, e.g. 64,32")
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where the commands read and write when no path is given (relative to the current folder)."""
+
+    data: str = "data/glyphs"  # `letters generate` writes and `letters train` reads this dataset
+    model: str = "models/letters-mlp.pt"  # `letters train` writes here (the shipped model is package data)
 
 
 @dataclass(frozen=True)
@@ -54,15 +68,15 @@ class DatasetConfig:
 
     def validate(self) -> None:
         if self.count < 1:
-            raise LettersError(f"--count {self.count}: give a positive number of glyphs, e.g. --count 30000")
+            raise OptionError("count", f"{self.count}: give a positive number of glyphs, e.g. 30000")
         if self.count > 10_000_000:
-            raise LettersError(f"--count {self.count} is over 10 million; generate several datasets instead")
+            raise OptionError("count", f"{self.count} is over 10 million; generate several datasets instead")
         if not 0.0 < self.val_fraction < 1.0:
-            raise LettersError(f"--val-fraction {self.val_fraction} is outside (0, 1); use e.g. 0.1")
+            raise OptionError("val_fraction", f"{self.val_fraction} is outside (0, 1); use e.g. 0.1")
         if not 1 <= self.workers <= 256:
-            raise LettersError(f"--workers {self.workers}: use 1 or more worker processes")
+            raise OptionError("workers", f"{self.workers}: use 1 or more worker processes")
         if not 0 <= self.seed < 2 ** 31:
-            raise LettersError(f"--seed {self.seed} is outside 0..2147483647")
+            raise OptionError("seed", f"{self.seed} is outside 0..2147483647")
 
 
 @dataclass(frozen=True)
@@ -84,18 +98,17 @@ class TrainConfig:
         return d
 
     def validate(self) -> None:
-        if not 1 <= len(self.hidden) <= 2 or min(self.hidden) < 1:
-            raise LettersError(f"--hidden {','.join(map(str, self.hidden))}: give one or two positive sizes, e.g. 64,32")
+        check_hidden(self.hidden)
         if self.epochs < 1:
-            raise LettersError(f"--epochs {self.epochs}: train for at least one epoch")
+            raise OptionError("epochs", f"{self.epochs}: train for at least one epoch")
         if self.batch_size < 1:
-            raise LettersError(f"--batch-size {self.batch_size}: use a positive batch size, e.g. 256")
+            raise OptionError("batch_size", f"{self.batch_size}: use a positive batch size, e.g. 256")
         if not self.lr > 0 or self.lr != self.lr:
-            raise LettersError(f"--lr {self.lr}: use a positive learning rate, e.g. 1e-3")
+            raise OptionError("lr", f"{self.lr}: use a positive learning rate, e.g. 1e-3")
         if self.schedule not in ("cosine", "constant"):
-            raise LettersError(f"--schedule {self.schedule!r}: use cosine or constant")
+            raise OptionError("schedule", f"{self.schedule!r}: use cosine or constant")
         if not self.weight_decay >= 0:
-            raise LettersError(f"--weight-decay {self.weight_decay}: use zero or a positive strength, e.g. 1e-4")
+            raise OptionError("weight_decay", f"{self.weight_decay}: use zero or a positive strength, e.g. 1e-4")
 
 
 @dataclass(frozen=True)
@@ -104,6 +117,18 @@ class ClassifyConfig:
 
     min_confidence: float = 0.6  # below this top probability an answer is marked unsure
     explain_units: int = 5  # hidden units listed by --explain
+    explain_probes: int = 60  # probe samples per stroke for the units' labels: stable labels in about a second
+
+    def validate(self) -> None:
+        if not 0.0 <= self.min_confidence <= 1.0:
+            raise OptionError("min_confidence", f"{self.min_confidence} is outside [0, 1]")
+
+
+@dataclass(frozen=True)
+class EvaluateConfig:
+    """How `letters evaluate` reports."""
+
+    worst: int = 10  # worst-classified files listed: enough to see a pattern, few enough to read
 
 
 @dataclass(frozen=True)
@@ -119,9 +144,9 @@ class AnalysisConfig:
 
     def validate(self) -> None:
         if self.probes < 1:
-            raise LettersError(f"--probes {self.probes}: use at least one probe per role")
+            raise OptionError("probes", f"{self.probes}: use at least one probe per role")
         if self.units < 0:
-            raise LettersError(f"--units {self.units}: use 0 (all) or a positive number")
+            raise OptionError("units", f"{self.units}: use 0 (all) or a positive number")
 
 
 @dataclass(frozen=True)
@@ -131,12 +156,12 @@ class DemoConfig:
     count: int = 9000  # glyphs: enough for ~99% validation accuracy, generated in a few seconds
     epochs: int = 8  # the curves flatten by then
     probes: int = 120  # probe samples per stroke: stable means, quick
-    device: str = "auto"  # the accelerator when there is one
+    device: str = TrainConfig.device  # the accelerator when there is one
     seed: int = 0  # the same demo every run
 
     def validate(self) -> None:
         DatasetConfig(count=self.count, seed=self.seed).validate()
         if self.count < 30:
-            raise LettersError(f"--count {self.count}: the demo needs at least 30 glyphs")
+            raise OptionError("count", f"{self.count}: the demo needs at least 30 glyphs")
         TrainConfig(epochs=self.epochs, device=self.device).validate()
         AnalysisConfig(probes=self.probes).validate()

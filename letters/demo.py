@@ -11,18 +11,34 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable
 
 from .analysis import analyze, build_probes
 from .config import AnalysisConfig, DatasetConfig, DemoConfig, GeneratorConfig, TrainConfig
 from .dataset import load_dataset, replace_folder, staging_folder, tensor_image, write_dataset
 from .errors import LettersError
-from .predict import classify, load_inputs
+from .predict import Prediction, classify, load_inputs
 from .report import write_report
 from .shipped import SAMPLES
-from .workflow import train_and_save
+from .train import TrainResult, train_and_save
 
 GENERATED_SHOWN = 6  # validation glyphs the demo saves as PNG and classifies
+
+
+@dataclass
+class DemoResult:
+    """What `letters demo` made; every path is in the final folder."""
+
+    count: int  # glyphs generated
+    hidden: list[int]  # the trained network's hidden layer sizes
+    train: TrainResult  # its `checkpoint` and `curves` name the files
+    classes: list[str]
+    classified: list[Prediction]  # the generated glyphs shown, then the shipped samples
+    analysis: Any  # the analysis report of the trained model
+    files: dict[str, str]  # sheet, curves, checkpoint, the pictures and report.html
+    seconds: float = 0.0  # the whole demo, wall time
 
 
 def choose_folder(out: Path | None) -> Path:
@@ -38,7 +54,7 @@ def choose_folder(out: Path | None) -> Path:
     return Path(f"letters-demo-{n}")
 
 
-def run_demo(folder: Path, config: DemoConfig, on_step=None) -> dict:
+def run_demo(folder: Path, config: DemoConfig, on_step: Callable[[str, int, int], None] | None = None) -> DemoResult:
     """Run every step; `on_step(name, done, total)` reports progress. Returns what happened."""
     start = time.perf_counter()
     step = on_step or (lambda *a: None)
@@ -52,11 +68,11 @@ def run_demo(folder: Path, config: DemoConfig, on_step=None) -> dict:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    result["seconds"] = time.perf_counter() - start
+    result.seconds = time.perf_counter() - start
     return result
 
 
-def _run(work: Path, final: Path, config: DemoConfig, step) -> dict:
+def _run(work: Path, final: Path, config: DemoConfig, step) -> DemoResult:
     def final_path(p: Path) -> str:
         return str(final / p.relative_to(work))
 
@@ -71,7 +87,7 @@ def _run(work: Path, final: Path, config: DemoConfig, step) -> dict:
     meta = write_dataset(work / "glyphs", data, progress=generated)
     dataset = load_dataset(work / "glyphs")  # once: for training and for the glyphs shown
     train_config = TrainConfig(epochs=config.epochs, device=config.device, seed=config.seed)
-    result, curves = train_and_save(dataset, work / "letters-mlp.pt", train_config,
+    model, trained = train_and_save(dataset, work / "letters-mlp.pt", train_config,
                                     on_step=lambda d, t, _m: step("training", d, t))
 
     step("classifying", 0, 1)
@@ -82,23 +98,19 @@ def _run(work: Path, final: Path, config: DemoConfig, step) -> dict:
         letter = dataset.classes[int(dataset.labels[i])]
         tensor_image(dataset.images[i]).point(lambda v: 255 - v).resize((112, 112)).save(shown / f"{letter}-{i}.png")
     inputs = [shown] + ([SAMPLES] if SAMPLES.is_dir() else [])
-    records = classify(result.model, dataset.classes, load_inputs(inputs))
-    for r in records:
-        if r["path"].startswith(str(work)):
-            r["path"] = final_path(Path(r["path"]))
+    predictions = classify(model, dataset.classes, load_inputs(inputs))
+    for p in predictions:
+        if p.path.startswith(str(work)):
+            p.path = final_path(Path(p.path))
 
     step("analysing", 0, 1)
     analysis_config = AnalysisConfig(probes=config.probes)
     probes = build_probes(analysis_config, GeneratorConfig())
-    report = analyze(result.model, analysis_config, GeneratorConfig(), probes)
-    files = write_report(work / "analysis", result.model, probes, report)
+    report = analyze(model, analysis_config, GeneratorConfig(), probes)
+    files = write_report(work / "analysis", model, probes, report)
     step("analysing", 1, 1)
     files = {name: final_path(Path(p)) for name, p in files.items()}
-    files.update({"sheet": str(final / "glyphs" / "sheet.png"), "curves": final_path(curves),
-                  "checkpoint": str(final / "letters-mlp.pt")})
-    return {
-        "dataset": {"count": meta["count"], "seed": meta["seed"]},
-        "train": {"hidden": list(train_config.hidden), "seconds": result.seconds,
-                  "val_accuracy": result.metrics["val_accuracy"]},
-        "classes": dataset.classes, "classified": records, "analysis": report, "files": files,
-    }
+    trained.checkpoint, trained.curves = str(final / "letters-mlp.pt"), final_path(Path(str(trained.curves)))
+    files.update({"sheet": str(final / "glyphs" / "sheet.png"), "curves": trained.curves, "checkpoint": trained.checkpoint})
+    return DemoResult(count=meta["count"], hidden=list(train_config.hidden), train=trained, classes=list(dataset.classes),
+                      classified=predictions, analysis=report, files=files)

@@ -13,6 +13,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .config import check_hidden
+
 
 @dataclass(frozen=True)
 class ModelDims:
@@ -33,8 +35,7 @@ class ModelDims:
 class LetterMLP(nn.Module):
     def __init__(self, dims: ModelDims):
         super().__init__()
-        if not 1 <= len(dims.hidden) <= 2 or min(dims.hidden) < 1:
-            raise ValueError(f"one or two hidden layers of at least one unit, got {dims.hidden}")
+        check_hidden(dims.hidden)
         self.dims = dims
         sizes = (dims.inputs, *dims.hidden)
         self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes, sizes[1:]))

@@ -7,6 +7,7 @@ one atomically. No matplotlib: the pictures and the report work without it.
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -68,16 +69,18 @@ def line_chart(title: str, series: dict, size=(420, 260)) -> Image.Image:
     return img
 
 
-def training_curves(history: list[dict]) -> Image.Image:
-    """Data loss and penalty, train and validation accuracy, weight norm per epoch."""
-    layers = len(history[0]["weight_norms"]) if history else 0
+def training_curves(history: list) -> Image.Image:
+    """Data loss and penalty, train and validation accuracy, weight norm per epoch, from
+    `train.EpochRecord`s (or the same records as dicts, as a checkpoint stores them)."""
+    records = [SimpleNamespace(**r) if isinstance(r, dict) else r for r in history]
+    layers = len(records[0].weight_norms) if records else 0
     panels = [
-        line_chart("loss", {"data loss": [r["data_loss"] for r in history],
-                            "penalty": [r["penalty"] for r in history],
-                            "total": [r["total_loss"] for r in history]}),
-        line_chart("accuracy", {"train": [r["train_accuracy"] for r in history],
-                                "validation": [r["val_accuracy"] for r in history]}),
-        line_chart("L2 norm of weights", {f"layer {i + 1}": [r["weight_norms"][i] for r in history]
+        line_chart("loss", {"data loss": [r.data_loss for r in records],
+                            "penalty": [r.penalty for r in records],
+                            "total": [r.total_loss for r in records]}),
+        line_chart("accuracy", {"train": [r.train_accuracy for r in records],
+                                "validation": [r.val_accuracy for r in records]}),
+        line_chart("L2 norm of weights", {f"layer {i + 1}": [r.weight_norms[i] for r in records]
                                           for i in range(layers)}),
     ]
     w, h = panels[0].size

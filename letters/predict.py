@@ -1,8 +1,9 @@
 """Inference: image files in, letters with probabilities out.
 
 Every file goes through `images.open_image` and the one `preprocess` function, then
-through the network in batches. A file that cannot be used becomes an error record
-and the others are still classified. `evaluate_folder` scores an ImageFolder tree.
+through the network in batches. Each input becomes a `Prediction`; a file that cannot
+be used becomes one with its `error`, and the others are still classified.
+`evaluate_folder` scores an ImageFolder tree into an `Evaluation`.
 """
 
 from __future__ import annotations
@@ -12,13 +13,12 @@ from pathlib import Path
 
 import torch
 
-from .config import ClassifyConfig
+from .config import ClassifyConfig, EvaluateConfig
 from .dataset import class_folders, image_tensor
 from .errors import LettersError
 from .images import find_images, open_image
 from .model import LetterMLP
 from .preprocess import preprocess
-from .shipped import DEFAULT_MODEL as DEFAULT_MODEL  # noqa: F401 - where callers looked for it before
 
 BATCH = 1024  # images per forward pass
 
@@ -54,35 +54,77 @@ def probabilities(model: LetterMLP, images: torch.Tensor) -> torch.Tensor:
     return torch.cat(out) if out else torch.zeros(0, model.dims.outputs)
 
 
-@torch.no_grad()
-def unit_contributions(model: LetterMLP, image: torch.Tensor, class_index: int) -> list[tuple[int, float]]:
-    """Last hidden layer: (unit, activation x outgoing weight to the class), largest push first."""
-    device = next(model.parameters()).device
-    hidden = model.hidden_activations(image.to(device).flatten().float()[None] / 255.0)[-1][0]
-    push = hidden * model.output.weight[class_index]
-    order = push.argsort(descending=True).tolist()
-    return [(i, float(push[i])) for i in order]
+@dataclass
+class UnitPush:
+    """A hidden unit that pushed a prediction: activation x outgoing weight to the predicted class."""
+
+    layer: int  # 1-based; the last hidden layer, whose units vote directly
+    unit: int
+    label: str  # the unit's stroke label (see letters analyze)
+    push: float
 
 
-def classify(model: LetterMLP, classes, loaded: list[Loaded], min_confidence: float = ClassifyConfig.min_confidence) -> list[dict]:
-    """One record per input: prediction, probabilities and unsure, or the error."""
-    good = [item for item in loaded if item.error is None]
-    probs = probabilities(model, torch.stack([item.image for item in good])) if good else None
-    records, k = [], 0
+@dataclass
+class Prediction:
+    """One input of `letters classify`; `--json` prints its asdict less the fields that are None."""
+
+    path: str
+    prediction: str | None = None  # the most probable class; None when the file could not be used
+    probabilities: dict[str, float] | None = None  # class -> softmax probability
+    unsure: bool | None = None  # the top probability is below --min-confidence
+    error: str | None = None  # why the file could not be used
+    explanation: list[UnitPush] | None = None  # with --explain: the units that pushed the answer most
+    saved_input: str | None = None  # with --save-input: the PNG of what the network saw
+
+
+def classify(model: LetterMLP, classes, loaded: list[Loaded], min_confidence: float = ClassifyConfig.min_confidence) -> list[Prediction]:
+    """One Prediction per input, in order."""
+    good = [item.image for item in loaded if item.image is not None]
+    probs = probabilities(model, torch.stack(good)) if good else torch.zeros(0, len(classes))
+    predictions, k = [], 0
     for item in loaded:
-        if item.error is not None:
-            records.append({"path": item.path, "error": item.error})
+        if item.image is None:
+            predictions.append(Prediction(item.path, error=item.error))
             continue
         p = probs[k]
         k += 1
         top = int(p.argmax())
-        records.append({"path": item.path, "prediction": classes[top],
-                        "probabilities": {c: round(float(v), 6) for c, v in zip(classes, p)},
-                        "unsure": bool(float(p[top]) < min_confidence)})
-    return records
+        predictions.append(Prediction(item.path, prediction=classes[top],
+                                      probabilities={c: round(float(v), 6) for c, v in zip(classes, p)},
+                                      unsure=bool(float(p[top]) < min_confidence)))
+    return predictions
 
 
-def evaluate_folder(model: LetterMLP, classes, root: str | Path, worst: int = 10) -> dict:
+@dataclass
+class Misread:
+    """A file of an evaluated folder, with the probability the model gave its true letter."""
+
+    path: str
+    true: str
+    prediction: str
+    probability_true: float
+
+
+@dataclass
+class Unreadable:
+    path: str
+    error: str
+
+
+@dataclass
+class Evaluation:
+    """`letters evaluate`'s result; `--json` prints its asdict."""
+
+    n: int  # images scored (readable ones)
+    accuracy: float
+    per_class: dict[str, float | None]  # None for a class with no images
+    confusion: list[list[int]]  # rows true, columns predicted, in `classes` order
+    classes: list[str]
+    worst: list[Misread]  # lowest probability of the true letter first
+    failed: list[Unreadable]  # files that could not be read
+
+
+def evaluate_folder(model: LetterMLP, classes, root: str | Path, worst: int = EvaluateConfig.worst) -> Evaluation:
     """Accuracy, per-class accuracy, confusion matrix (rows true, columns predicted) and
     the worst-classified files of an ImageFolder tree (A/, B/, C/, case-insensitive)."""
     root = Path(root)
@@ -101,11 +143,12 @@ def evaluate_folder(model: LetterMLP, classes, root: str | Path, worst: int = 10
             truth.append(classes.index(letter))
     if not loaded:
         raise LettersError(f"{root}: its letter subfolders hold no images")
-    failed = [{"path": item.path, "error": item.error} for item in loaded if item.error]
-    keep = [i for i, item in enumerate(loaded) if item.error is None]
-    if not keep:
-        raise LettersError(f"{root}: none of its {len(loaded)} images could be read (first: {failed[0]['error']})")
-    probs = probabilities(model, torch.stack([loaded[i].image for i in keep]))
+    failed = [Unreadable(item.path, item.error) for item in loaded if item.error is not None]
+    kept = [(i, item.image) for i, item in enumerate(loaded) if item.image is not None]
+    if not kept:
+        raise LettersError(f"{root}: none of its {len(loaded)} images could be read (first: {failed[0].error})")
+    keep = [i for i, _ in kept]
+    probs = probabilities(model, torch.stack([image for _, image in kept]))
     y = torch.tensor([truth[i] for i in keep])
     pred = probs.argmax(1)
     confusion = torch.zeros(len(classes), len(classes), dtype=torch.int64)
@@ -114,10 +157,10 @@ def evaluate_folder(model: LetterMLP, classes, root: str | Path, worst: int = 10
                  for i, c in enumerate(classes)}
     true_prob = probs[torch.arange(len(y)), y]
     order = true_prob.argsort().tolist()[:worst]
-    return {
-        "n": len(keep), "accuracy": float((pred == y).float().mean()), "per_class": per_class,
-        "confusion": confusion.tolist(), "classes": list(classes),
-        "worst": [{"path": loaded[keep[i]].path, "true": classes[int(y[i])], "prediction": classes[int(pred[i])],
-                   "probability_true": round(float(true_prob[i]), 4)} for i in order],
-        "failed": failed,
-    }
+    return Evaluation(
+        n=len(keep), accuracy=float((pred == y).float().mean()), per_class=per_class,
+        confusion=confusion.tolist(), classes=list(classes),
+        worst=[Misread(loaded[keep[i]].path, classes[int(y[i])], classes[int(pred[i])], round(float(true_prob[i]), 4))
+               for i in order],
+        failed=failed,
+    )

@@ -2,14 +2,13 @@
 
 Unit weight grid, units-by-roles heatmap and the misclassification panel are Pillow
 images; `write_report` saves them and embeds them (base64) in an HTML page that opens
-in any browser without a server. Writes files, prints nothing.
+in any browser without a server. `run_analysis` is `letters analyze`: load, analyse,
+and with a folder write the report. Writes files, prints nothing.
 """
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 from pathlib import Path
 
 from PIL import Image, ImageDraw
@@ -18,6 +17,7 @@ from .analysis import Probes, mean_probe_images
 from .files import atomic_file
 from .model import LetterMLP
 from .pictures import BACKGROUND, INK, SERIES, font, gray_tile, heatmap, save_image, titled_grid, weight_tile
+from .present import data_uri, html_table
 from .strokes import CLASSES, ROLES
 
 
@@ -65,18 +65,6 @@ def misclassification_panel(probes: Probes, report: dict) -> Image.Image:
     return titled_grid(tiles, titles, columns=len(tiles))
 
 
-def _data_uri(image: Image.Image) -> str:
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
-
-
-def _table(header: list, rows: list) -> str:
-    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table><tr>{head}</tr>{body}</table>"
-
-
 def write_report(out: Path, model: LetterMLP, probes: Probes, report: dict,
                  comparison: list | None = None) -> dict:
     """Write weights.png, roles.png, misclassification.png and report.html into `out`."""
@@ -103,16 +91,16 @@ def write_report(out: Path, model: LetterMLP, probes: Probes, report: dict,
         "".join(f"<li>{html.escape(s)}</li>" for s in mis["summary"]) + "</ul>",
     ]
     for name, (title, image) in pictures.items():
-        parts.append(f"<h2>{html.escape(title)}</h2><img alt='{name}' src='{_data_uri(image)}'>")
-    parts.append("<h2>Stroke deletion</h2>" + _table(
+        parts.append(f"<h2>{html.escape(title)}</h2><img alt='{name}' src='{data_uri(image)}'>")
+    parts.append("<h2>Stroke deletion</h2>" + html_table(
         ["letter", "kept strokes", "called C", "called true letter"],
         [[d["letter"], ", ".join(d["kept"]), f"{d['called_C']:.2f}", f"{d['called_true']:.2f}"] for d in mis["deletion"]]))
-    parts.append("<h2>Units, most important first</h2>" + _table(
+    parts.append("<h2>Units, most important first</h2>" + html_table(
         ["unit", "label", "selectivity", "IoU (role)", "bias", "baseline", "votes A/B/C", "ablation cost"],
         [[f"L{u['layer']}.{u['index']}", u["label"], u["selectivity"], f"{u['iou']} ({u['iou_role']})", u["bias"],
           u["baseline"], " / ".join(f"{u['votes'][c]:+.2f}" for c in CLASSES), u["ablation_cost"]] for u in units]))
     if comparison:
-        parts.append("<h2>Weight decay and overfitting</h2>" + _table(
+        parts.append("<h2>Weight decay and overfitting</h2>" + html_table(
             ["weight decay", "train acc", "val acc", "gap", "weight norms", "clean units"],
             [[r["weight_decay"], r["train_accuracy"], r["val_accuracy"], r["gap"], r["weight_norms"], r["clean_units"]]
              for r in comparison]) + f"<p>{html.escape(report.get('weight_decay_summary', ''))}</p>")
@@ -120,3 +108,23 @@ def write_report(out: Path, model: LetterMLP, probes: Probes, report: dict,
     with atomic_file(out / "report.html", "w", encoding="utf-8") as f:
         f.write("\n".join(parts))
     return {name: str(out / name) for name in [*pictures, "report.html"]}
+
+
+def run_analysis(model_path, config, out=None, compare: bool = False) -> tuple[dict, dict]:
+    """Analyse a checkpoint; with `out`, write the pictures and report.html there."""
+    from .analysis import analyze, build_probes, compare_weight_decay, weight_decay_summary
+    from .checkpoint import load_model
+    from .config import GeneratorConfig
+    from .errors import OptionError
+    from .shipped import DEFAULT_MODEL
+
+    if out is not None and Path(out).exists() and not Path(out).is_dir():
+        raise OptionError("out", f"{out} is a file; give a folder for the pictures and report")
+    model, checkpoint = load_model(model_path or DEFAULT_MODEL)
+    probes = build_probes(config, GeneratorConfig())
+    report = analyze(model, config, GeneratorConfig(), probes)
+    if compare:
+        report["weight_decay_comparison"] = compare_weight_decay(hidden=tuple(checkpoint["dims"]["hidden"]))
+        report["weight_decay_summary"] = weight_decay_summary(report["weight_decay_comparison"])
+    files = write_report(out, model, probes, report, report.get("weight_decay_comparison")) if out else {}
+    return report, files

@@ -1,9 +1,10 @@
 """Training: cross-entropy plus an explicit L2 penalty on the weights, biases exempt.
 
 The whole dataset sits on the device as one tensor and is batched with `randperm`,
-so the same loop runs on CPU, CUDA and MPS. Each epoch records data loss, penalty,
-total loss, train and validation accuracy and every layer's weight norm. A NaN loss
-stops training with a LettersError; Ctrl-C stops it and keeps the best model so far.
+so the same loop runs on CPU, CUDA and MPS. Each epoch is an `EpochRecord` (data loss,
+penalty, total loss, train and validation accuracy, every layer's weight norm); a run
+is a `TrainResult`. A NaN loss stops training with a LettersError; Ctrl-C stops it and
+keeps the best model so far. `train_and_save` also writes the checkpoint and its curves.
 """
 
 from __future__ import annotations
@@ -11,35 +12,64 @@ from __future__ import annotations
 import copy
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Callable
 
 import torch
 from torch.nn import functional as F
 
+from .checkpoint import make_checkpoint, save_checkpoint
 from .config import TrainConfig
-from .dataset import Dataset
+from .dataset import Dataset, load_dataset
 from .devices import resolve_device
-from .errors import LettersError
+from .errors import LettersError, OptionError
 from .model import LetterMLP, ModelDims
+from .pictures import save_image, training_curves
+from .preprocess import PREPROCESSING
 
 EVAL_BATCH = 8192  # samples per forward pass when measuring accuracy: bounded memory on any device
 
 
 @dataclass
-class TrainResult:
-    model: LetterMLP  # the best model by validation accuracy, on the CPU
-    history: list = field(default_factory=list)  # one dict per epoch
-    best_epoch: int = 0
-    interrupted: bool = False  # Ctrl-C stopped it early
-    seconds: float = 0.0  # wall time of the epochs
+class EpochRecord:
+    """One epoch of training; the checkpoint's `metrics.history` holds one per epoch."""
 
-    @property
+    epoch: int  # 1-based
+    data_loss: float  # mean cross-entropy over the epoch's steps
+    penalty: float  # mean weight_decay * sum of squared weights over the steps
+    total_loss: float  # data_loss + penalty
+    train_accuracy: float  # at the end of the epoch
+    val_accuracy: float  # at the end of the epoch; NaN without a validation split
+    weight_norms: list[float]  # L2 norm of each weight matrix, input side first
+    lr: float | None = None  # the learning rate at the end of the epoch
+    seconds: float = 0.0  # cumulative time in optimisation steps
+    wall_seconds: float = 0.0  # cumulative, including the accuracy passes
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "EpochRecord":
+        """A record read back from a checkpoint (older ones may lack a field)."""
+        return cls(**{f.name: d[f.name] for f in fields(cls) if f.name in d})
+
+
+@dataclass
+class TrainResult:
+    """What a training run did. `letters train --json` prints its asdict; the checkpoint's
+    `metrics` hold the same fields (without `checkpoint` and `curves`) plus `data`."""
+
+    val_accuracy: float | None  # of the best epoch (the one kept)
+    train_accuracy: float | None  # of the best epoch
+    best_epoch: int  # 1-based; the weights of this epoch are the ones returned and saved
+    epochs_run: int
+    interrupted: bool  # Ctrl-C stopped it early
+    train_seconds: float  # wall time of the epochs
+    history: list[EpochRecord] = field(default_factory=list)
+    checkpoint: str | None = None  # where train_and_save wrote the model
+    curves: str | None = None  # where train_and_save wrote the curves picture
+
     def metrics(self) -> dict:
-        best = self.history[self.best_epoch - 1] if self.history else {}
-        return {"val_accuracy": best.get("val_accuracy"), "train_accuracy": best.get("train_accuracy"),
-                "best_epoch": self.best_epoch, "epochs_run": len(self.history),
-                "interrupted": self.interrupted, "train_seconds": round(self.seconds, 3),
-                "history": self.history}
+        """The checkpoint's `metrics` (plain types)."""
+        return {k: v for k, v in asdict(self).items() if k not in ("checkpoint", "curves")}
 
 
 def l2_penalty(model: LetterMLP) -> torch.Tensor:
@@ -70,9 +100,15 @@ def _adam(model: LetterMLP, lr: float) -> torch.optim.Optimizer:
         return torch.optim.Adam(model.parameters(), lr=lr, weight_decay=0.0)
 
 
-def train_model(data: Dataset, config: TrainConfig, on_step=None, on_epoch=None) -> TrainResult:
+StepCallback = Callable[[int, int, LetterMLP], None]
+EpochCallback = Callable[[EpochRecord], None]
+
+
+def train_model(data: Dataset, config: TrainConfig, on_step: StepCallback | None = None,
+                on_epoch: EpochCallback | None = None) -> tuple[LetterMLP, TrainResult]:
     """Fit a LetterMLP to `data`; `on_step(steps_done, steps_total, model)` and `on_epoch(record)`
-    report progress. Raises LettersError when the loss becomes NaN or infinite."""
+    report progress. Returns the best epoch's model (on the CPU, in eval mode) and the result.
+    Raises LettersError when the loss becomes NaN or infinite."""
     config.validate()
     device = resolve_device(config.device)
     x = as_input(data.images).to(device)  # (N, 784), resident for the whole run
@@ -81,7 +117,7 @@ def train_model(data: Dataset, config: TrainConfig, on_step=None, on_epoch=None)
     val_idx = data.is_val.nonzero().flatten().to(device)
     x_train, y_train, x_val, y_val = x[train_idx], y[train_idx], x[val_idx], y[val_idx]
     if len(x_train) == 0:
-        raise LettersError("the training split is empty; use more samples or a smaller --val-fraction")
+        raise LettersError("the training split is empty; use more samples or a smaller validation fraction")
 
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.seed)
@@ -93,7 +129,8 @@ def train_model(data: Dataset, config: TrainConfig, on_step=None, on_epoch=None)
     order = torch.Generator(device=device).manual_seed(config.seed)
     n = len(x_train)
     steps_per_epoch = math.ceil(n / config.batch_size)
-    result = TrainResult(model=model)
+    history: list[EpochRecord] = []
+    best_epoch, interrupted = 0, False
     best_state, best_val = None, -1.0
     start = time.perf_counter()
     stepping = 0.0  # seconds inside the optimisation steps alone, for speed figures
@@ -123,30 +160,55 @@ def train_model(data: Dataset, config: TrainConfig, on_step=None, on_epoch=None)
             total = data_loss + penalty
             stepping += time.perf_counter() - epoch_start
             if not math.isfinite(total):
-                raise LettersError(f"training diverged at epoch {epoch} (loss is {total}); the learning rate "
-                                   f"{config.lr:g} is probably too high, try --lr {config.lr / 10:g}")
+                raise OptionError("lr", f"{config.lr:g}: training diverged at epoch {epoch} (loss is {total}); the "
+                                        f"learning rate is probably too high, try {config.lr / 10:g}")
             model.eval()
-            record = {
-                "epoch": epoch, "data_loss": data_loss, "penalty": penalty, "total_loss": total,
-                "train_accuracy": accuracy(model, x_train, y_train),
-                "val_accuracy": accuracy(model, x_val, y_val),
-                "weight_norms": [float(layer.weight.detach().norm()) for layer in model.layers()],
-                "lr": optimizer.param_groups[0]["lr"],  # at the end of the epoch
-                "seconds": round(stepping, 4),  # cumulative time in optimisation steps
-                "wall_seconds": round(time.perf_counter() - start, 4),  # including the accuracy passes
-            }
-            result.history.append(record)
-            score = record["val_accuracy"] if len(x_val) else record["train_accuracy"]
+            record = EpochRecord(
+                epoch=epoch, data_loss=data_loss, penalty=penalty, total_loss=total,
+                train_accuracy=accuracy(model, x_train, y_train), val_accuracy=accuracy(model, x_val, y_val),
+                weight_norms=[float(layer.weight.detach().norm()) for layer in model.layers()],
+                lr=optimizer.param_groups[0]["lr"], seconds=round(stepping, 4),
+                wall_seconds=round(time.perf_counter() - start, 4),
+            )
+            history.append(record)
+            score = record.val_accuracy if len(x_val) else record.train_accuracy
             if score >= best_val:
-                best_val, result.best_epoch = score, epoch
+                best_val, best_epoch = score, epoch
                 best_state = copy.deepcopy(model.state_dict())
             if on_epoch:
                 on_epoch(record)
     except KeyboardInterrupt:
-        result.interrupted = True
-    result.seconds = time.perf_counter() - start
+        interrupted = True
+    seconds = time.perf_counter() - start
     if best_state is None:
         raise LettersError("training was stopped before the first epoch finished; nothing to save")
     model.load_state_dict(best_state)
-    result.model = model.cpu().eval()
-    return result
+    best = history[best_epoch - 1]
+    result = TrainResult(val_accuracy=best.val_accuracy, train_accuracy=best.train_accuracy, best_epoch=best_epoch,
+                         epochs_run=len(history), interrupted=interrupted, train_seconds=round(seconds, 3),
+                         history=history)
+    return model.cpu().eval(), result
+
+
+def curves_path(checkpoint: Path) -> Path:
+    """`<name>.curves.png` beside the checkpoint."""
+    return checkpoint.with_name(checkpoint.stem + ".curves.png")
+
+
+def train_and_save(data: Path | Dataset, out: Path, config: TrainConfig, on_step: StepCallback | None = None,
+                   on_epoch: EpochCallback | None = None) -> tuple[LetterMLP, TrainResult]:
+    """Load the data (unless given loaded), train, and write the checkpoint and its curves
+    (`result.checkpoint`, `result.curves`); a run that diverges writes nothing."""
+    out = Path(out)
+    if out.is_dir():
+        raise OptionError("out", f"{out} is a folder; give a file path such as {out / 'letters-mlp.pt'}")
+    dataset = data if isinstance(data, Dataset) else load_dataset(data, seed=config.seed)
+    model, result = train_model(dataset, config, on_step=on_step, on_epoch=on_epoch)
+    metrics = result.metrics()
+    metrics["data"] = {"path": dataset.meta.get("root"), "count": int(len(dataset.labels)), "val": int(dataset.is_val.sum()),
+                       "format": dataset.meta.get("format"), "sha256": dataset.meta.get("sha256")}
+    save_checkpoint(make_checkpoint(model, dataset.classes, PREPROCESSING, config.as_dict(), metrics), out)
+    curves = curves_path(out)
+    save_image(training_curves(result.history), curves)
+    result.checkpoint, result.curves = str(out), str(curves)
+    return model, result

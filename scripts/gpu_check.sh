@@ -15,10 +15,10 @@ print("device:", torch.cuda.get_device_name(0), "| torch", torch.__version__)
 t = generate_tensors(DatasetConfig(count=30000, workers=8))
 data = Dataset(t["images"], t["labels"], t["is_val"], list(CLASSES), {})
 for device in ("cuda", "cpu"):
-    result = train_model(data, TrainConfig(device=device, epochs=10))
-    steps = result.history[-1]["seconds"]
+    _, result = train_model(data, TrainConfig(device=device, epochs=10))
+    steps = result.history[-1].seconds
     rate = 10 * int((~data.is_val).sum()) / steps
-    print(f"{device}: {rate:,.0f} samples/s, val accuracy {result.metrics['val_accuracy']:.4f}, "
+    print(f"{device}: {rate:,.0f} samples/s, val accuracy {result.val_accuracy:.4f}, "
           f"{steps:.2f} s in steps")
 PY
 letters generate --out /tmp/gpu-glyphs --count 6000 --workers 4 --force

@@ -31,7 +31,7 @@ def tiny_dataset(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_model(tiny_dataset, tmp_path_factory) -> Path:
-    from letters.workflow import train_and_save
+    from letters.train import train_and_save
 
     out = tmp_path_factory.mktemp("model") / "tiny.pt"
     train_and_save(tiny_dataset, out, TrainConfig(hidden=(16,), epochs=3, device="cpu"))

@@ -25,32 +25,40 @@ def test_penalty_is_the_sum_of_squared_weights_and_excludes_biases():
 
 def test_hidden_activations_have_one_entry_per_layer():
     model = LetterMLP(ModelDims(784, (8, 5), 3))
-    acts = model.hidden_activations(torch.rand(4, 28, 28))
+    x = torch.rand(4, 28, 28)
+    acts = model.hidden_activations(x)
     assert [a.shape for a in acts] == [(4, 8), (4, 5)]
-    assert torch.equal(model(torch.zeros(2, 784)).argmax(1), model(torch.zeros(2, 784)).argmax(1))
+    # by hand: two ReLU layers, then the output layer on the last one
+    h1 = torch.relu(x.flatten(1) @ model.hidden[0].weight.T + model.hidden[0].bias)
+    h2 = torch.relu(h1 @ model.hidden[1].weight.T + model.hidden[1].bias)
+    assert torch.allclose(acts[0], h1) and torch.allclose(acts[1], h2)
+    assert torch.allclose(model(x), h2 @ model.output.weight.T + model.output.bias)
 
 
 def test_weight_decay_shrinks_the_weights(tiny_dataset):
     data = load_dataset(tiny_dataset)
-    off = train_model(data, TrainConfig(hidden=(16,), epochs=4, weight_decay=0.0, device="cpu"))
-    on = train_model(data, TrainConfig(hidden=(16,), epochs=4, weight_decay=5e-3, device="cpu"))
-    assert on.history[-1]["weight_norms"][0] < off.history[-1]["weight_norms"][0]
-    assert on.history[-1]["penalty"] > 0 and off.history[-1]["penalty"] == 0
+    _, off = train_model(data, TrainConfig(hidden=(16,), epochs=4, weight_decay=0.0, device="cpu"))
+    _, on = train_model(data, TrainConfig(hidden=(16,), epochs=4, weight_decay=5e-3, device="cpu"))
+    assert on.history[-1].weight_norms[0] < off.history[-1].weight_norms[0]
+    assert on.history[-1].penalty > 0 and off.history[-1].penalty == 0
 
 
 def test_history_records_every_figure(tiny_dataset):
     data = load_dataset(tiny_dataset)
-    result = train_model(data, TrainConfig(hidden=(8, 4), epochs=2, device="cpu"))
+    model, result = train_model(data, TrainConfig(hidden=(8, 4), epochs=2, weight_decay=1e-3, device="cpu"))
+    assert [r.epoch for r in result.history] == [1, 2]
+    best = result.history[result.best_epoch - 1]  # the returned model is the best epoch's
+    assert best.weight_norms == pytest.approx([float(layer.weight.detach().norm()) for layer in model.layers()], rel=1e-5)
     for record in result.history:
-        assert set(record) >= {"data_loss", "penalty", "total_loss", "train_accuracy", "val_accuracy", "weight_norms"}
-        assert len(record["weight_norms"]) == 3
-        assert record["total_loss"] == pytest.approx(record["data_loss"] + record["penalty"], rel=1e-5)
+        assert len(record.weight_norms) == 3
+        assert record.total_loss == pytest.approx(record.data_loss + record.penalty, rel=1e-5)
+        assert record.penalty > 0
 
 
 def test_same_seed_same_weights_on_cpu(tiny_dataset):
     data = load_dataset(tiny_dataset)
-    a = train_model(data, TrainConfig(hidden=(8,), epochs=2, seed=4, device="cpu")).model.state_dict()
-    b = train_model(data, TrainConfig(hidden=(8,), epochs=2, seed=4, device="cpu")).model.state_dict()
+    a = train_model(data, TrainConfig(hidden=(8,), epochs=2, seed=4, device="cpu"))[0].state_dict()
+    b = train_model(data, TrainConfig(hidden=(8,), epochs=2, seed=4, device="cpu"))[0].state_dict()
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 
@@ -135,9 +143,9 @@ def test_ctrl_c_keeps_the_best_model_so_far(tiny_dataset):
     data = load_dataset(tiny_dataset)
 
     def interrupt(record):
-        if record["epoch"] == 2:
+        if record.epoch == 2:
             raise KeyboardInterrupt
 
-    result = train_model(data, TrainConfig(hidden=(8,), epochs=10, device="cpu"), on_epoch=interrupt)
+    _, result = train_model(data, TrainConfig(hidden=(8,), epochs=10, device="cpu"), on_epoch=interrupt)
     assert result.interrupted and len(result.history) == 2 and result.best_epoch in (1, 2)
-    assert result.metrics["interrupted"] is True
+    assert result.metrics()["interrupted"] is True
