@@ -17,11 +17,11 @@ from dataclasses import dataclass
 import torch
 
 from .config import AnalysisConfig, GeneratorConfig
-from .dataset import image_tensor
 from .glyphs import render_parts, sample_seed
 from .model import LetterMLP
 from .preprocess import IMAGE_SIZE
 from .strokes import CLASSES, LOOKALIKES, ROLES, letter_roles
+from .tensors import image_tensor
 
 EPSILON = 1e-6  # activations at or below this count as silent
 
@@ -341,7 +341,8 @@ def compare_weight_decay(count: int = 450, decays=(0.0, 1e-3), epochs: int = 150
     decay, and report train accuracy, accuracy on `val_count` fresh glyphs (the overfitting
     gap), the weight norms and how many units get a clean stroke label."""
     from .config import DatasetConfig, TrainConfig
-    from .dataset import Dataset, generate_tensors
+    from .dataset import Dataset
+    from .generator import generate_tensors
     from .train import train_model
 
     config = config or AnalysisConfig(probes=60)

@@ -17,11 +17,12 @@ from typing import Any, Callable
 
 from .analysis import analyze, build_probes
 from .config import AnalysisConfig, DatasetConfig, DemoConfig, GeneratorConfig, TrainConfig
-from .dataset import load_dataset, replace_folder, staging_folder, tensor_image, write_dataset
+from .dataset import load_dataset, replace_folder, staging_folder, write_dataset
 from .errors import LettersError
 from .predict import Prediction, classify, load_inputs
 from .report import write_report
 from .shipped import SAMPLES
+from .tensors import tensor_image
 from .train import TrainResult, train_and_save
 
 GENERATED_SHOWN = 6  # validation glyphs the demo saves as PNG and classifies

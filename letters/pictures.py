@@ -12,9 +12,16 @@ from types import SimpleNamespace
 from PIL import Image, ImageDraw, ImageFont
 
 from .files import atomic_file
+from .preprocess import IMAGE_SIZE
+from .strokes import CLASSES, ROLES, letter_roles
 
 BACKGROUND = (255, 255, 255)
 INK = (40, 40, 40)
+ROLE_COLOURS = {  # RGB per role on the contact sheet; each letter's three roles are far apart in hue
+    "A.left_diagonal": (230, 60, 60), "A.right_diagonal": (60, 140, 240), "A.crossbar": (250, 200, 40),
+    "B.spine": (170, 90, 230), "B.upper_bowl": (240, 130, 40), "B.lower_bowl": (60, 200, 120),
+    "C.top_curve": (240, 130, 40), "C.left_line": (230, 60, 60), "C.bottom_curve": (60, 200, 200),
+}
 SERIES = [(31, 119, 180), (214, 39, 40), (44, 160, 44), (255, 127, 14), (148, 103, 189), (140, 86, 75)]
 
 
@@ -155,3 +162,29 @@ def heatmap(rows: list[str], columns: list[str], values: list[list[float]], titl
 def enlarge(image: Image.Image, zoom: int = 10) -> Image.Image:
     """Nearest-neighbour enlargement, so each input pixel stays visible."""
     return image.resize((image.width * zoom, image.height * zoom), Image.Resampling.NEAREST)
+
+
+def render_sheet(images, owners, labels, per_class: int = 8, zoom: int = 3) -> Image.Image:
+    """Contact sheet: `per_class` samples of each letter, each pixel coloured by its role, with a legend."""
+    tile = IMAGE_SIZE * zoom
+    rows = len(CLASSES)
+    legend_w = 190
+    sheet = Image.new("RGB", (per_class * tile + legend_w, rows * tile), (0, 0, 0))
+    palette = [(0, 0, 0)] + [ROLE_COLOURS.get(r, (255, 255, 255)) for r in ROLES]
+    for row, _ in enumerate(CLASSES):
+        picks = (labels == row).nonzero().flatten()[:per_class].tolist()
+        for col, i in enumerate(picks):
+            ink, own = images[i].flatten().tolist(), owners[i].flatten().tolist()
+            pixels = [tuple(c * v // 255 for c in palette[o]) for v, o in zip(ink, own)]
+            glyph = Image.new("RGB", (IMAGE_SIZE, IMAGE_SIZE))
+            glyph.putdata(pixels)
+            sheet.paste(glyph.resize((tile, tile), Image.Resampling.NEAREST), (col * tile, row * tile))
+    draw = ImageDraw.Draw(sheet)
+    font = ImageFont.load_default()
+    x = per_class * tile + 10
+    for row, letter in enumerate(CLASSES):
+        for k, role in enumerate(letter_roles(letter)):
+            y = row * tile + 12 + 22 * k
+            draw.rectangle((x, y, x + 14, y + 14), fill=ROLE_COLOURS.get(role, (255, 255, 255)))
+            draw.text((x + 20, y), role, fill=(255, 255, 255), font=font)
+    return sheet

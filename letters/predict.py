@@ -14,11 +14,12 @@ from pathlib import Path
 import torch
 
 from .config import ClassifyConfig, EvaluateConfig
-from .dataset import class_folders, image_tensor
 from .errors import LettersError
+from .imagefolder import class_folders
 from .images import find_images, open_image
 from .model import LetterMLP
 from .preprocess import preprocess
+from .tensors import image_tensor
 
 BATCH = 1024  # images per forward pass
 

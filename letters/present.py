@@ -13,16 +13,18 @@ import html
 import io
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 from rich.markup import escape
 from rich.table import Table
 
-from .dataset import tensor_image
 from .pictures import enlarge, save_image
 from .predict import Evaluation, Loaded, Prediction
-from .train import TrainResult
+from .tensors import tensor_image
+
+if TYPE_CHECKING:  # only for annotations: classify must not import training and the generator
+    from .train import TrainResult
 
 INPUT_ZOOM = 10  # --save-input: each of the 28x28 pixels as a 10x10 block
 

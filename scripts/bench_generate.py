@@ -15,7 +15,7 @@ import time
 from PIL import Image, ImageDraw
 
 from letters.config import DatasetConfig
-from letters.dataset import generate_tensors
+from letters.generator import generate_tensors
 
 
 def bare_pillow(count: int) -> float:

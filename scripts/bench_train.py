@@ -20,8 +20,9 @@ from torch.nn import functional as F
 from torch.utils.data import DataLoader, TensorDataset
 
 from letters.config import DatasetConfig, TrainConfig
-from letters.dataset import Dataset, generate_tensors
+from letters.dataset import Dataset
 from letters.errors import LettersError
+from letters.generator import generate_tensors
 from letters.model import LetterMLP, ModelDims
 from letters.strokes import CLASSES
 from letters.train import _adam, accuracy, as_input, l2_penalty, train_model

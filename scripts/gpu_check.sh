@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 python - <<'PY'
 import time, torch
 from letters.config import DatasetConfig, TrainConfig
-from letters.dataset import Dataset, generate_tensors
+from letters.dataset import Dataset
+from letters.generator import generate_tensors
 from letters.strokes import CLASSES
 from letters.train import train_model
 assert torch.cuda.is_available(), "no CUDA device here"

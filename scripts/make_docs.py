@@ -14,8 +14,8 @@ from pathlib import Path
 from letters.analysis import analyze, build_probes
 from letters.checkpoint import load_model
 from letters.config import AnalysisConfig, DatasetConfig, GeneratorConfig
-from letters.dataset import generate_tensors, render_sheet
-from letters.pictures import save_image
+from letters.generator import generate_tensors
+from letters.pictures import render_sheet, save_image
 from letters.report import misclassification_panel, role_heatmap, weight_grid
 from letters.shipped import DEFAULT_MODEL
 

@@ -16,6 +16,19 @@ def test_help_does_not_import_torch_or_torchvision():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+def test_classify_imports_neither_the_generator_nor_training_nor_torchvision(tmp_path, tiny_model):
+    from conftest import draw_letter
+
+    draw_letter("B").save(tmp_path / "b.png")
+    code = ("import sys\nfrom typer.testing import CliRunner\nfrom letters.cli import app\n"
+            f"result = CliRunner().invoke(app, ['classify', {str(tmp_path / 'b.png')!r}, '--model', {str(tiny_model)!r}])\n"
+            "assert result.exit_code == 0, result.output\n"
+            "loaded = [m for m in ('letters.glyphs', 'letters.generator', 'letters.dataset', 'letters.train', "
+            "'letters.analysis', 'torchvision') if m in sys.modules]\n"
+            "assert not loaded, loaded\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 def test_python_dash_m_runs_the_cli():
     out = subprocess.run([sys.executable, "-m", "letters", "--help"], capture_output=True, text=True)
     assert out.returncode == 0 and "generate" in out.stdout

@@ -1,0 +1,67 @@
+"""Drawing a whole dataset's glyphs: seeded chunks rendered in worker processes, and the
+stroke that owns each pixel.
+
+`generate_tensors` returns plain tensors (images, labels, owners, seeds, forms, the
+validation flag); `dataset.write_dataset` saves them. The same seed gives the same
+tensors for any number of workers.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+from concurrent.futures import ProcessPoolExecutor
+
+import torch
+
+from .config import DatasetConfig
+from .errors import LettersError
+from .glyphs import render_batch, sample_seed
+from .preprocess import IMAGE_SIZE
+from .strokes import CLASSES, ROLES, letter_roles
+
+CHUNK = 500  # glyphs per work unit: small enough for a smooth progress bar, big enough to amortise IPC
+
+
+def _owners(images: torch.Tensor, coverage: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Per pixel, the role that put most ink there (1-based into ROLES), 0 on paper."""
+    offsets = torch.tensor([ROLES.index(letter_roles(c)[0]) + 1 for c in CLASSES])
+    best, index = coverage[:, 0], torch.zeros_like(coverage[:, 0])
+    for k in range(1, coverage.shape[1]):  # argmax over roles; torch's uint8 argmax on dim 1 is slow
+        better = coverage[:, k] > best
+        best = torch.where(better, coverage[:, k], best)
+        index = torch.where(better, torch.full_like(index, k), index)
+    owner = index + offsets[labels].to(torch.uint8)[:, None, None]
+    return torch.where(images > 0, owner, torch.zeros_like(owner))
+
+
+def generate_tensors(config: DatasetConfig, progress=None) -> dict:
+    """Render `config.count` glyphs, balanced over the classes, in any number of workers."""
+    if len({len(letter_roles(c)) for c in CLASSES}) != 1:
+        raise LettersError("every letter template must have the same number of roles")
+    chunks = [(s, min(s + CHUNK, config.count), config.seed, config.generator)
+              for s in range(0, config.count, CHUNK)]
+    parts = []
+    if config.workers > 1:
+        # fork where it is safe (Linux): workers start at once; elsewhere spawn, which imports only glyphs
+        context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+        with ProcessPoolExecutor(config.workers, mp_context=context) as pool:
+            for part in pool.map(render_batch, chunks):
+                parts.append(part)
+                progress and progress(len(part[2]))
+    else:
+        for chunk in chunks:
+            parts.append(render_batch(chunk))
+            progress and progress(len(parts[-1][2]))
+    n, side, roles = config.count, IMAGE_SIZE, len(letter_roles(CLASSES[0]))
+    images = torch.frombuffer(bytearray(b"".join(p[0] for p in parts)), dtype=torch.uint8).view(n, side, side)
+    coverage = torch.frombuffer(bytearray(b"".join(p[1] for p in parts)), dtype=torch.uint8).view(
+        n, side, side, roles).permute(0, 3, 1, 2)  # (N, roles, 28, 28)
+    forms = torch.frombuffer(bytearray(b"".join(p[2] for p in parts)), dtype=torch.uint8).clone()
+    labels = torch.arange(n) % len(CLASSES)
+    n_val = round(n * config.val_fraction)
+    is_val = torch.zeros(n, dtype=torch.bool)
+    is_val[n - n_val:] = True  # the tail; classes interleave, so both splits stay balanced
+    seeds = torch.tensor([sample_seed(config.seed, i) for i in range(n)], dtype=torch.int64)
+    return {"images": images, "labels": labels, "owners": _owners(images, coverage, labels),
+            "seeds": seeds, "forms": forms, "is_val": is_val}
