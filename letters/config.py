@@ -137,9 +137,11 @@ class AnalysisConfig:
 
     probes: int = 200  # jittered samples per role and per letter: enough for stable means, fast on 2 cores
     seed: int = 1234  # probe glyphs; differs from training seeds so probes are unseen glyphs
-    fire_fraction: float = 0.6  # a unit fires on a role when its response (per ink pixel) is >= this share of its top one
+    fire_fraction: float = 0.6  # a unit fires on a stroke when its response is >= this share of its top one
+    fire_floor: float = 0.05  # ... and at least this much activation above baseline: a fifth of a typical unit's peak
     quantile: float = 0.95  # Network Dissection threshold on the attribution maps
-    clean_iou: float = 0.1  # a labelled unit counts as clean when its dissection IoU is at least this
+    clean_score: float = 0.5  # a labelled unit is a clean detector when its dissection score for its label is this
+    # or more: halfway from chance to a planted detector
     units: int = 0  # rows in the printed table; 0 means every unit
 
     def validate(self) -> None:

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from .analysis import analyze, build_probes
-from .config import AnalysisConfig, DatasetConfig, DemoConfig, GeneratorConfig, TrainConfig
+from .analysis import analyze_model
+from .config import AnalysisConfig, DatasetConfig, DemoConfig, TrainConfig
 from .dataset import load_dataset, replace_folder, staging_folder, write_dataset
 from .errors import LettersError
 from .predict import Prediction, classify, load_inputs
@@ -106,9 +106,8 @@ def _run(work: Path, final: Path, config: DemoConfig, step) -> DemoResult:
 
     step("analysing", 0, 1)
     analysis_config = AnalysisConfig(probes=config.probes)
-    probes = build_probes(analysis_config, GeneratorConfig())
-    report = analyze(model, analysis_config, GeneratorConfig(), probes)
-    files = write_report(work / "analysis", model, probes, report)
+    report, probes = analyze_model(model, analysis_config)
+    files = write_report(work / "analysis", model, probes, report, history=trained.history)
     step("analysing", 1, 1)
     files = {name: final_path(Path(p)) for name, p in files.items()}
     trained.checkpoint, trained.curves = str(final / "letters-mlp.pt"), final_path(Path(str(trained.curves)))

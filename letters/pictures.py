@@ -105,9 +105,10 @@ def diverging(value: float, scale: float) -> tuple[int, int, int]:
     return int(255 * (1 + t)), int(255 * (1 + t)), 255
 
 
-def weight_tile(weights: list[float], side: int = 28, zoom: int = 3) -> Image.Image:
-    """One unit's incoming weights (side*side values) as a red/blue image, symmetric scale."""
-    scale = max(abs(v) for v in weights) or 1.0
+def weight_tile(weights: list[float], side: int = 28, zoom: int = 3, scale: float | None = None) -> Image.Image:
+    """One unit's incoming weights (side*side values) as a red/blue image, symmetric scale
+    (`scale` maps to full colour; default: this tile's largest absolute weight)."""
+    scale = scale or max(abs(v) for v in weights) or 1.0
     tile = Image.new("RGB", (side, side))
     tile.putdata([diverging(v, scale) for v in weights])
     return tile.resize((side * zoom, side * zoom), Image.Resampling.NEAREST)
@@ -188,3 +189,42 @@ def render_sheet(images, owners, labels, per_class: int = 8, zoom: int = 3) -> I
             draw.rectangle((x, y, x + 14, y + 14), fill=ROLE_COLOURS.get(role, (255, 255, 255)))
             draw.text((x + 20, y), role, fill=(255, 255, 255), font=font)
     return sheet
+
+
+def colour_bar(scale: float, caption: str, width: int = 260) -> Image.Image:
+    """The red/blue legend for `diverging`: -scale (blue) through 0 (white) to +scale (red)."""
+    img = Image.new("RGB", (width + 80, 44), BACKGROUND)
+    draw = ImageDraw.Draw(img)
+    for i in range(width):
+        draw.line((40 + i, 4, 40 + i, 18), fill=diverging((2 * i / (width - 1) - 1) * scale, scale))
+    draw.rectangle((40, 4, 40 + width - 1, 18), outline=(180, 180, 180))
+    for frac, text in ((0.0, f"{-scale:.2g}"), (0.5, "0"), (1.0, f"{scale:.2g}")):
+        draw.text((40 + frac * (width - 1) - 10, 20), text, fill=INK, font=font(10))
+    draw.text((4, 31), caption, fill=INK, font=font(10))
+    return img
+
+
+def diverging_heatmap(rows: list[str], columns: list[str], values: list[list[float]], marks: list[list[bool]],
+                      title: str, caption: str) -> Image.Image:
+    """Rows x columns on one symmetric red/blue scale with its legend; marked cells get a dot."""
+    cell, left, top = 20, 190, 130
+    scale = max((abs(v) for row in values for v in row), default=1.0) or 1.0
+    bar = colour_bar(scale, caption)
+    height = top + cell * len(rows) + 10
+    img = Image.new("RGB", (max(left + cell * len(columns) + 10, bar.width + 6), height + bar.height), BACKGROUND)
+    draw = ImageDraw.Draw(img)
+    draw.text((6, 4), title, fill=INK, font=font(13))
+    for j, name in enumerate(columns):
+        label = Image.new("RGB", (top - 28, cell), BACKGROUND)
+        ImageDraw.Draw(label).text((2, 4), name, fill=INK, font=font(11))
+        img.paste(label.rotate(90, expand=True), (left + j * cell, 26))
+    for i, name in enumerate(rows):
+        draw.text((6, top + i * cell + 4), name, fill=INK, font=font(11))
+        for j, v in enumerate(values[i]):
+            box = (left + j * cell, top + i * cell, left + (j + 1) * cell - 1, top + (i + 1) * cell - 1)
+            draw.rectangle(box, fill=diverging(v, scale), outline=(230, 230, 230))
+            if marks[i][j]:
+                cx, cy = (box[0] + box[2]) // 2, (box[1] + box[3]) // 2
+                draw.ellipse((cx - 2, cy - 2, cx + 2, cy + 2), fill=INK)
+    img.paste(bar, (6, height))
+    return img

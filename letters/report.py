@@ -1,9 +1,10 @@
 """The analysis as pictures and one self-contained report.html.
 
-Unit weight grid, units-by-roles heatmap and the misclassification panel are Pillow
-images; `write_report` saves them and embeds them (base64) in an HTML page that opens
-in any browser without a server. `run_analysis` is `letters analyze`: load, analyse,
-and with a folder write the report. Writes files, prints nothing.
+Weight tiles, the units-by-strokes heatmap and the misclassification panel are Pillow
+images; `write_report` saves them and embeds them (base64), with the sample sheet and
+the training curves, in an HTML page that opens in any browser without a server. It
+opens with the text's paragraph and a glossary, and every number on it comes from the
+AnalysisReport. Writes files, prints nothing.
 """
 
 from __future__ import annotations
@@ -13,29 +14,55 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from .analysis import Probes, mean_probe_images
+from .analysis import AnalysisReport, Probes, Rate, UnitReport, key_effects, mean_probe_images
 from .files import atomic_file
 from .model import LetterMLP
-from .pictures import BACKGROUND, INK, SERIES, font, gray_tile, heatmap, save_image, titled_grid, weight_tile
+from .pictures import BACKGROUND, INK, SERIES, colour_bar, diverging_heatmap, font, gray_tile, render_sheet, save_image, titled_grid, training_curves, weight_tile
 from .present import data_uri, html_table
 from .strokes import CLASSES, ROLES
 
+# The paragraph of the project text (shared/seed/weights-and-biases.txt) that this analysis tests, verbatim.
+TEXT_EXAMPLE = (
+    "For example, to train an AI model to identify the letters A, B, and C, the neural network will need to "
+    "understand the shapes that make up each letter. For the letter C, the model will need to detect three "
+    "shapes: a top curve, a slightly bent line to the left, and a bottom curve. If a top curve is detected, it "
+    "will propagate forward to the next layer. However, neurons can accidentally be triggered by miscalculating "
+    "data. It might see the top curve of B or the left line of A and misclassify those letters as C."
+)
+TEXT_SOURCE = "\u201cWhat are Weights and Biases?\u201d, section \u201cExamples of Weights and Biases\u201d"
+LABEL_ORDER = [*ROLES, "mixed", "weak", "bias-only", "dead"]
 
-def weight_grid(model: LetterMLP, units: list[dict]) -> Image.Image:
-    """First-layer units' incoming weights, red positive, blue negative, titled with label and votes."""
+
+def sorted_by_label(units: list[UnitReport]) -> list[UnitReport]:
+    """Layer, then label in stroke order (mixed, weak, bias-only, dead last), strongest first."""
+    order = {label: k for k, label in enumerate(LABEL_ORDER)}
+    return sorted(units, key=lambda u: (u.layer, order.get(u.label, len(order)), -max(u.response.values())))
+
+
+def weight_grid(model: LetterMLP, units: list[UnitReport], columns: int = 8) -> Image.Image:
+    """First-layer units' incoming weights on ONE shared red/blue scale (legend below),
+    titled with label and votes."""
     weights = model.hidden[0].weight.detach().cpu()
-    first = [u for u in units if u["layer"] == 1]
-    tiles = [weight_tile(weights[u["index"]].tolist()) for u in first]
-    titles = [[f"L1.{u['index']} {u['label']}",
-               " ".join(f"{c}{u['votes'][c]:+.2f}" for c in CLASSES)] for u in first]
-    return titled_grid(tiles, titles, columns=8)
+    first = [u for u in units if u.layer == 1]
+    scale = float(weights[[u.index for u in first]].abs().max()) if first else 1.0
+    tiles = [weight_tile(weights[u.index].tolist(), scale=scale) for u in first]
+    titles = [[f"{u.name} {u.label}", " ".join(f"{c}{u.votes[c]:+.2f}" for c in CLASSES)] for u in first]
+    grid = titled_grid(tiles, titles, columns=columns)
+    bar = colour_bar(scale, "incoming weight, the same scale for every tile (red +, blue -)")
+    out = Image.new("RGB", (max(grid.width, bar.width), grid.height + bar.height), BACKGROUND)
+    out.paste(bar, (0, 0))
+    out.paste(grid, (0, bar.height))
+    return out
 
 
-def role_heatmap(units: list[dict]) -> Image.Image:
-    """Units by roles: each cell the unit's mean activation on that stroke alone."""
-    rows = [f"L{u['layer']}.{u['index']} {u['label']}" for u in units]
-    values = [[u["stroke_activation"][r] for r in ROLES] for u in units]
-    return heatmap(rows, list(ROLES), values, "mean activation on each stroke alone")
+def role_heatmap(units: list[UnitReport]) -> Image.Image:
+    """Units (sorted by label) by strokes: the response, the quantity that decides firing; dots mark 'fires'."""
+    units = sorted_by_label(units)
+    return diverging_heatmap([f"{u.name} {u.label}" for u in units], list(ROLES),
+                             [[u.response[r] for r in ROLES] for u in units],
+                             [[r in u.fires_on for r in ROLES] for u in units],
+                             "response to each stroke alone (dot = fires), units sorted by label",
+                             "response: rise over the blank-page baseline, scaled to an average-sized stroke")
 
 
 def _bars(probabilities: dict, width: int = 150) -> Image.Image:
@@ -49,82 +76,178 @@ def _bars(probabilities: dict, width: int = 150) -> Image.Image:
     return img
 
 
-def misclassification_panel(probes: Probes, report: dict) -> Image.Image:
-    """Each lone stroke (its mean probe image) above the network's mean probabilities."""
+def misclassification_panel(probes: Probes, report: AnalysisReport) -> Image.Image:
+    """Each lone stroke (its mean probe image) above the share of samples called each letter."""
     means = mean_probe_images(probes)
-    lone = report["misclassification"]["lone_strokes"]
+    mis = report.misclassification
     tiles, titles = [], []
-    for role, r in lone.items():
-        tile = gray_tile([int(v) for v in means[role].flatten().tolist()], zoom=4)
-        bars = _bars(r["mean_probabilities"], width=tile.width + 40)
+    for s in mis.lone_strokes if mis else []:
+        tile = gray_tile([int(v) for v in means[s.role].flatten().tolist()], zoom=4)
+        bars = _bars({c: s.called[c].rate for c in CLASSES}, width=tile.width + 40)
         combined = Image.new("RGB", (bars.width, tile.height + bars.height), BACKGROUND)
         combined.paste(tile, ((bars.width - tile.width) // 2, 0))
         combined.paste(bars, (0, tile.height))
         tiles.append(combined)
-        titles.append([role, f"called C: {100 * r['called_C']:.0f}%"])
-    return titled_grid(tiles, titles, columns=len(tiles))
+        t = s.called[mis.target]
+        titles.append([s.role, f"called {mis.target} {100 * t.rate:.0f}% (n={t.n})"])
+    return titled_grid(tiles, titles, columns=len(tiles) or 1)
 
 
-def write_report(out: Path, model: LetterMLP, probes: Probes, report: dict,
-                 comparison: list | None = None) -> dict:
-    """Write weights.png, roles.png, misclassification.png and report.html into `out`."""
+def _rate(r: Rate) -> str:
+    return f"{100 * r.rate:.0f}% [{100 * r.low:.0f}-{100 * r.high:.0f}]"
+
+
+def _p(text: str) -> str:
+    return f"<p>{html.escape(text)}</p>"
+
+
+def _figure(name: str, image: Image.Image, caption: str) -> str:
+    return (f"<figure><img alt='{html.escape(name)}' src='{data_uri(image)}'>"
+            f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+
+
+def write_report(out: Path, model: LetterMLP, probes: Probes, report: AnalysisReport,
+                 history: list | None = None) -> dict:
+    """Write weights.png, roles.png, misclassification.png and report.html into `out`.
+    `history` (epoch records) adds the training curves; the sample sheet is drawn from the probes."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     pictures = {
-        "weights.png": ("Incoming weights of each first-layer unit (red +, blue -), with label and votes",
-                        weight_grid(model, report["units"])),
-        "roles.png": ("Units by roles", role_heatmap(report["units"])),
-        "misclassification.png": ("The text's example: strokes alone and what the network says",
-                                  misclassification_panel(probes, report)),
+        "weights.png": weight_grid(model, sorted_by_label(report.units)),
+        "roles.png": role_heatmap(report.units),
+        "misclassification.png": misclassification_panel(probes, report),
     }
-    for name, (_, image) in pictures.items():
+    for name, image in pictures.items():
         save_image(image, out / name)
-    mis = report["misclassification"]
-    units = sorted(report["units"], key=lambda u: -u["ablation_cost"])
+    extra = {"sheet": render_sheet(probes.full, probes.owners, probes.full_labels)}
+    if history:
+        extra["curves"] = training_curves(history)
+    units, mis = report.units, report.misclassification
+    total = len(units)
+    counts = report.label_counts
     parts = [
-        "<!doctype html><html><head><meta charset='utf-8'><title>letters analysis</title>",
-        "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse}"
-        "td,th{border:1px solid #ccc;padding:2px 6px;font-size:12px}img{max-width:100%}</style></head><body>",
-        f"<h1>letters: what the hidden units detect</h1><p>Network {html.escape(str(report['dims']))}; "
-        f"{report['probes']['per_role']} probes per stroke. Importance = {html.escape(report['importance'])}.</p>",
-        "<h2>The misclassification example</h2><ul>" +
-        "".join(f"<li>{html.escape(s)}</li>" for s in mis["summary"]) + "</ul>",
+        "<!doctype html><html><head><meta charset='utf-8'><title>letters: what the hidden units detect</title>",
+        "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;line-height:1.4}"
+        "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:2px 6px;font-size:12px}"
+        "blockquote{border-left:4px solid #999;margin:1em 0;padding:.2em 1em;background:#f6f6f6}"
+        "img{max-width:100%}figcaption{font-size:13px;color:#444}dt{font-weight:bold}dd{margin:0 0 .4em 1.5em}"
+        "</style></head><body>",
+        "<h1>letters: what the hidden units detect</h1>",
+        f"<blockquote>{html.escape(TEXT_EXAMPLE)}<br><small>{html.escape(TEXT_SOURCE)}</small></blockquote>",
+        _p(f"This page tests that paragraph on a network with hidden layers {report.dims['hidden']}, using "
+           f"{report.probes['per_role']} generated probes per stroke and per letter (seed {report.probes['seed']}). "
+           "It shows only what was measured; every term is defined below."),
+        "<h2>Glossary</h2><dl>" + "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>"
+                                          for k, v in report.glossary.items()) + "</dl>",
+        "<h2>The data and the training</h2>",
+        _figure("sheet", extra["sheet"], "Probe glyphs, each pixel coloured by the stroke that drew it."),
     ]
-    for name, (title, image) in pictures.items():
-        parts.append(f"<h2>{html.escape(title)}</h2><img alt='{name}' src='{data_uri(image)}'>")
-    parts.append("<h2>Stroke deletion</h2>" + html_table(
-        ["letter", "kept strokes", "called C", "called true letter"],
-        [[d["letter"], ", ".join(d["kept"]), f"{d['called_C']:.2f}", f"{d['called_true']:.2f}"] for d in mis["deletion"]]))
-    parts.append("<h2>Units, most important first</h2>" + html_table(
-        ["unit", "label", "selectivity", "IoU (role)", "bias", "baseline", "votes A/B/C", "ablation cost"],
-        [[f"L{u['layer']}.{u['index']}", u["label"], u["selectivity"], f"{u['iou']} ({u['iou_role']})", u["bias"],
-          u["baseline"], " / ".join(f"{u['votes'][c]:+.2f}" for c in CLASSES), u["ablation_cost"]] for u in units]))
-    if comparison:
+    if "curves" in extra:
+        parts.append(_figure("curves", extra["curves"], "Training: data loss and weight penalty, accuracy, weight norms."))
+    parts += [
+        "<h2>The bias: units that fire on a blank page</h2>",
+        _p(f"{report.blank_active} of {total} units fire on a blank page (activation at least {report.fire_floor:g} "
+           "with no ink at all). With no input every weight multiplies zero, so what is left is the bias: a "
+           "first-layer unit's activation on a blank page is exactly ReLU(bias). This is the text's point that "
+           "\u201ceven if the previous unit has a value of zero, the bias will activate a signal\u201d. Responses "
+           "below are measured from that baseline."),
+        _p("Labels: " + ", ".join(f"{counts[k]} {k}" for k in ("stroke", "mixed", "weak", "bias-only", "dead")
+                                  if counts.get(k)) +
+           f"; {report.clean_units} units are clean stroke detectors (dissection score of their label at least "
+           "0.5)."),
+        "<h2>Each stroke and the units that fire on it</h2>",
+        html_table(["stroke", "units", "units that fire (response)"],
+               [[r, len(report.units_by_role[r]),
+                 ", ".join(f"{e['unit']} {e['response']:.2f}" for e in report.units_by_role[r]) or "none"]
+                for r in ROLES]),
+        _figure("roles.png", pictures["roles.png"],
+                "Every unit's response to every stroke alone, on one red/blue scale (legend at the bottom); a dot "
+                "marks the strokes it fires on. Units are sorted by label."),
+        _figure("weights.png", pictures["weights.png"],
+                "Incoming weights of each first-layer unit, all tiles on one shared scale, titled with label and "
+                "votes for A, B and C."),
+        "<h2>Dissection: do units look at their stroke's pixels?</h2>",
+        _p("IoU alone is misleading: a large stroke overlaps any map. Each stroke's chance level is the IoU of "
+           "stroke-blind maps (the input itself, random units) and its ideal the IoU of a planted detector made "
+           "from the stroke's mean mask; the score (IoU - chance) / (ideal - chance) is 0 at chance and 1 as good "
+           "as the planted detector."),
+        html_table(["stroke", "chance (input)", "chance (random units)", "ideal", "units labelled", "their median score"],
+               [[b.role, b.chance_input, b.chance_random, b.ideal,
+                 sum(u.label == b.role for u in units),
+                 _median([u.dissection[b.role] for u in units if u.label == b.role])]
+                for b in report.dissection_baselines]),
+        "<h2>Lookalike strokes, from the data</h2>",
+        _p("Pairs of strokes from different letters and the units that fire on both, against what independence "
+           "predicts. The text names two pairs; the data may agree, disagree or add more."),
+        html_table(["pair", "shared units", "expected", "p", "lookalike in the data", "in the text", "units"],
+               [[" ~ ".join(p.roles), p.shared, p.expected, f"{p.p_value:.2g}", "yes" if p.found else "no",
+                 "yes" if p.in_text else "", ", ".join(p.units)] for p in report.lookalikes
+                if p.found or p.in_text or p.shared]),
+    ]
+    if mis:
+        parts += [
+            "<h2>The text's example, measured</h2>",
+            _figure("misclassification.png", pictures["misclassification.png"],
+                    "Each stroke drawn alone (mean probe image) and the share of samples called each letter."),
+            html_table(["stroke alone", *[f"called {c} [95%]" for c in CLASSES], "n", "most likely wrong answer"],
+                   [[s.role, *[_rate(s.called[c]) for c in CLASSES], s.called[CLASSES[0]].n, s.most_likely_wrong]
+                    for s in mis.lone_strokes]),
+            _p(f"Chance is {100 * mis.chance:.0f}% (one in {len(CLASSES)})."),
+            "<ul>" + "".join(f"<li>{html.escape(s.strip())}</li>" for s in mis.summary) + "</ul>",
+        ]
+        if mis.ablation.units:
+            parts += [
+                "<h3>Zeroing the shared units, with matched controls</h3>",
+                _p(f"The {len(mis.ablation.units)} units that fire on both strokes of one of the text's pairs "
+                   f"({', '.join(mis.ablation.units)}) are zeroed; so are {mis.ablation.control_sets} random sets of "
+                   "as many live units, and as many sets of units whose strongest vote is for the same letter, unit "
+                   "for unit. 'As far' is the share of control sets that move the rate at least as far."),
+                html_table(["measure", "before", "after", "random sets: median", "as far", "same-vote sets: median",
+                        "as far"],
+                       [[e.measure, _rate(e.before), _rate(e.after), f"{100 * e.random_median:.0f}%",
+                         f"{100 * e.random_as_extreme:.0f}%", f"{100 * e.same_vote_median:.0f}%",
+                         f"{100 * e.same_vote_as_extreme:.0f}%"] for e in key_effects(mis)]),
+            ]
+        parts.append("<h3>Letters with strokes left out</h3>" + html_table(
+            ["letter", "kept strokes", *[f"called {c} [95%]" for c in CLASSES]],
+            [[d.letter, ", ".join(d.kept), *[_rate(d.called[c]) for c in CLASSES]] for d in mis.deletion]))
+    parts.append("<h2>Every unit, most important first</h2>" + html_table(
+        ["unit", "label", "bias", "fires on blank", "fires on", "selectivity", "score (stroke)", "votes A/B/C",
+         "ablation cost"],
+        [[u.name, u.label, f"{u.bias:+.3f}", "yes" if u.bias_fires else "no", ", ".join(u.fires_on) or "-",
+          u.selectivity, "n/a" if u.dissection_score is None else f"{u.dissection_score:.2f} ({u.dissection_role})",
+          " / ".join(f"{u.votes[c]:+.2f}" for c in CLASSES), u.ablation_cost]
+         for u in sorted(units, key=lambda u: -u.ablation_cost)]))
+    if report.weight_decay_comparison:
         parts.append("<h2>Weight decay and overfitting</h2>" + html_table(
             ["weight decay", "train acc", "val acc", "gap", "weight norms", "clean units"],
             [[r["weight_decay"], r["train_accuracy"], r["val_accuracy"], r["gap"], r["weight_norms"], r["clean_units"]]
-             for r in comparison]) + f"<p>{html.escape(report.get('weight_decay_summary', ''))}</p>")
+             for r in report.weight_decay_comparison]) + _p(report.weight_decay_summary or ""))
     parts.append("</body></html>")
     with atomic_file(out / "report.html", "w", encoding="utf-8") as f:
         f.write("\n".join(parts))
     return {name: str(out / name) for name in [*pictures, "report.html"]}
 
 
-def run_analysis(model_path, config, out=None, compare: bool = False) -> tuple[dict, dict]:
-    """Analyse a checkpoint; with `out`, write the pictures and report.html there."""
-    from .analysis import analyze, build_probes, compare_weight_decay, weight_decay_summary
+def _median(values: list) -> str:
+    values = sorted(v for v in values if v is not None)
+    return f"{values[len(values) // 2]:.2f}" if values else "-"
+
+
+def run_analysis(model_path, config, out=None, compare: bool = False) -> tuple[AnalysisReport, dict]:
+    """`letters analyze`: load a checkpoint, analyse it; with `out`, write the pictures and report.html there."""
+    from .analysis import analyze_model, compare_weight_decay, weight_decay_summary
     from .checkpoint import load_model
-    from .config import GeneratorConfig
     from .errors import OptionError
     from .shipped import DEFAULT_MODEL
 
     if out is not None and Path(out).exists() and not Path(out).is_dir():
         raise OptionError("out", f"{out} is a file; give a folder for the pictures and report")
     model, checkpoint = load_model(model_path or DEFAULT_MODEL)
-    probes = build_probes(config, GeneratorConfig())
-    report = analyze(model, config, GeneratorConfig(), probes)
+    report, probes = analyze_model(model, config)
     if compare:
-        report["weight_decay_comparison"] = compare_weight_decay(hidden=tuple(checkpoint["dims"]["hidden"]))
-        report["weight_decay_summary"] = weight_decay_summary(report["weight_decay_comparison"])
-    files = write_report(out, model, probes, report, report.get("weight_decay_comparison")) if out else {}
+        report.weight_decay_comparison = compare_weight_decay(hidden=tuple(checkpoint["dims"]["hidden"]))
+        report.weight_decay_summary = weight_decay_summary(report.weight_decay_comparison)
+    history = (checkpoint.get("metrics") or {}).get("history")
+    files = write_report(out, model, probes, report, history=history) if out else {}
     return report, files
