@@ -17,12 +17,13 @@ from typing import Annotated, Optional
 import typer
 from typer.core import TyperGroup
 
-from .config import AnalysisConfig, ClassifyConfig, DatasetConfig, DemoConfig, EvaluateConfig, Paths, TrainConfig
+from .config import AnalysisConfig, ClassifyConfig, DatasetConfig, DemoConfig, DrawConfig, EvaluateConfig, Paths, TrainConfig
 from .errors import LettersError, OptionError
 
 DATASET, TRAIN, CLASSIFY, EVALUATE, ANALYSIS, DEMO = (DatasetConfig(), TrainConfig(), ClassifyConfig(), EvaluateConfig(),
                                                       AnalysisConfig(), DemoConfig())
 PATHS = Paths()
+DRAW = DrawConfig()
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -487,6 +488,46 @@ def demo(
         _wrap(console, f"- {sentence}")
     console.print(f"pictures: {', '.join(result.files[k] for k in ('weights.png', 'roles.png', 'misclassification.png'))}")
     console.print(f"open the report: {result.files['report.html']}  (took {result.seconds:.1f} s)")
+
+
+@app.command()
+def draw(
+    model: Annotated[Optional[Path], typer.Option(help="Checkpoint file; default: the shipped model.")] = None,
+    port: Annotated[int, typer.Option(help="Port to serve on; 0 picks a free one.")] = DRAW.port,
+    host: Annotated[str, typer.Option(help="Address to serve on; anything but 127.0.0.1 opens it to other machines.")] = DRAW.host,
+    collect: Annotated[Optional[Path], typer.Option(help="Folder: buttons A, B, C file the drawing under DIR/A/, DIR/B/, DIR/C/.")] = None,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="Print the address only; do not open a browser.")] = False,
+):
+    """Draw a letter in the browser and watch the hidden units fire, stroke by stroke."""
+    config = DrawConfig(host=host, port=port)
+    config.validate()
+    from .drawpad import Pad
+    from .drawserver import DrawServer
+    from .shipped import DEFAULT_MODEL
+
+    server = DrawServer(config, collect)  # binds now: a busy port fails before the slow part
+    try:
+        typer.echo("letters draw: labelling the hidden units from probe strokes (a few seconds)", err=True)
+        pad = Pad.load(model or DEFAULT_MODEL, config)
+    except BaseException:
+        server.close()
+        raise
+    import torch
+
+    torch.set_num_threads(1)  # one small forward pass a request: more threads only contend
+    server.attach(pad)
+    if server.warning:
+        typer.echo(f"letters draw: warning: {server.warning}", err=True)
+    typer.echo(f"letters draw: serving {server.url}  (Ctrl-C stops it)")
+    if collect is not None:
+        typer.echo(f"letters draw: buttons A, B and C file drawings under {collect}")
+    if not no_browser:
+        server.open_browser()
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    typer.echo("letters draw: stopped")
 
 
 def main() -> None:

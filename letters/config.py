@@ -167,3 +167,26 @@ class DemoConfig:
             raise OptionError("count", f"{self.count}: the demo needs at least 30 glyphs")
         TrainConfig(epochs=self.epochs, device=self.device).validate()
         AnalysisConfig(probes=self.probes).validate()
+
+
+@dataclass(frozen=True)
+class DrawConfig:
+    """How `letters draw` serves its page and what one request may hold."""
+
+    host: str = "127.0.0.1"  # this machine only; any other host prints a warning
+    port: int = 8765  # 0 picks a free port
+    probes: int = 60  # probe samples per stroke for the unit labels at start-up: stable labels in seconds
+    render: int = 280  # pixels per side the strokes are drawn at before the one preprocessing function
+    pen: tuple[float, float] = (0.005, 0.25)  # pen width range, as a fraction of the canvas side
+    top_units: int = 8  # units listed per update: the ones that push the answer most
+    max_body: int = 1 << 20  # bytes per request; a long, slow drawing is about 100 kB of JSON
+    max_strokes: int = 100  # strokes per drawing
+    max_points: int = 20_000  # points over all strokes; the page sends about 60 a second of drawing
+
+    def validate(self) -> None:
+        if not 0 <= self.port <= 65535:
+            raise OptionError("port", f"{self.port} is outside 0..65535 (0 picks a free port)")
+        if not self.host.strip():
+            raise OptionError("host", "is empty; use e.g. 127.0.0.1")
+        if self.probes < 1:
+            raise OptionError("probes", f"{self.probes}: use at least one probe per stroke")

@@ -1,0 +1,42 @@
+"""docs/draw.png: `letters draw` in headless Chromium with a B drawn by mouse and its top unit hovered.
+
+    python scripts/make_draw_screenshot.py [--model FILE] [--out docs/draw.png]
+
+Needs Debian's chromium and Playwright for Python (pip install -e ".[dev]"); drives the page
+exactly as tests/test_draw_browser.py does, with the analysis's full probe count for the labels.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from browser import browser_page, draw_letter, prediction, serving, settle, why_no_browser  # noqa: E402
+
+from letters.config import DrawConfig  # noqa: E402
+from letters.shipped import DEFAULT_MODEL  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "draw.png")
+    parser.add_argument("--letter", default="B")
+    args = parser.parse_args()
+    reason = why_no_browser()
+    if reason:
+        sys.exit(f"make_draw_screenshot: {reason}")
+    with serving(args.model, probes=DrawConfig.probes) as url, browser_page(url) as page:
+        draw_letter(page, args.letter)
+        print(f"the network says {prediction(page)}")
+        page.locator("#units .unit").first.hover()
+        settle(page)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(args.out), full_page=True)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
