@@ -17,6 +17,7 @@ import threading
 import time
 import webbrowser
 from dataclasses import asdict
+from importlib import resources
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -31,7 +32,7 @@ from .config import DrawConfig
 from .drawpad import BadDrawing, Pad, file_drawing, parse_strokes, png_bytes, render
 from .errors import LettersError
 
-PAGE = Path(__file__).resolve().parent / "static" / "draw.html"
+PAGE = "static/draw.html"  # package data, beside this module
 TOKEN_HEADER = "x-letters-token"
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 WILDCARD_HOSTS = ("0.0.0.0", "::", "")
@@ -71,7 +72,7 @@ def create_app(pad: Pad, token: str, collect: Path | None = None, allowed_hosts:
     wildcard bind); a page reached under another name (DNS rebinding) is refused."""
     config = config or pad.config
     nonce = secrets.token_urlsafe(16)
-    page = (PAGE.read_text(encoding="utf-8").replace("__LETTERS_TOKEN__", token)
+    page = (resources.files("letters").joinpath(PAGE).read_text(encoding="utf-8").replace("__LETTERS_TOKEN__", token)
             .replace("__LETTERS_NONCE__", nonce).replace("__LETTERS_COLLECT__", "true" if collect else "false"))
     page_headers = {**SECURITY_HEADERS, "Content-Security-Policy": (
         f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; img-src 'self' data: blob:; "

@@ -36,6 +36,7 @@ def test_wheel_installed_without_editable_classifies_with_the_shipped_model(tmp_
     where = _run([python, "-c", "import letters, letters.shipped as s; print(letters.__file__); print(s.DEFAULT_MODEL)"], tmp_path)
     module, model = where.split()
     assert Path(module).is_relative_to(venv) and Path(model).is_relative_to(venv), where
+    assert (Path(module).parent / "static" / "draw.html").is_file()  # letters draw's page ships too
     draw_letter("C").save(tmp_path / "c.png")
     shipped_sample = Path(model).parent / "samples" / "B-pen.png"
     out = _run([venv / "bin" / "letters", "classify", tmp_path / "c.png", shipped_sample, "--json"], tmp_path)
