@@ -88,8 +88,8 @@ def test_update_shows_what_classify_sees_and_says(client, tiny_model, tmp_path):
         seen = decode_png(update["input_png"]).convert("L")
         assert bytes(255 - v for v in seen.tobytes()) == bytes(loaded.image.flatten().tolist())
         record = classify(model, checkpoint["classes"], [loaded])[0]
-        assert record["prediction"] == update["prediction"]
-        assert record["probabilities"] == pytest.approx(update["probabilities"], abs=1e-4)
+        assert record.prediction == update["prediction"]
+        assert record.probabilities == pytest.approx(update["probabilities"], abs=1e-4)
 
 
 def test_update_matches_the_model_run_by_hand(pad, tiny_model, client):
