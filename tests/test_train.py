@@ -1,6 +1,8 @@
 """The MLP, its explicit weight decay, training and checkpoints."""
 
 
+import json
+
 import pytest
 import torch
 
@@ -149,3 +151,68 @@ def test_ctrl_c_keeps_the_best_model_so_far(tiny_dataset):
     _, result = train_model(data, TrainConfig(hidden=(8,), epochs=10, device="cpu"), on_epoch=interrupt)
     assert result.interrupted and len(result.history) == 2 and result.best_epoch in (1, 2)
     assert result.metrics()["interrupted"] is True
+
+
+def test_the_best_epoch_is_restored_not_the_last(tiny_dataset):
+    from letters.train import accuracy, as_input
+
+    data = load_dataset(tiny_dataset)
+    config = TrainConfig(hidden=(16,), epochs=4, batch_size=32, lr=1e-2, device="cpu")
+    steps_per_epoch = -(-int((~data.is_val).sum()) // config.batch_size)
+
+    def sabotage(done, total, model):  # from epoch 3 on, wipe the weights: those epochs score chance
+        if done > 2 * steps_per_epoch:
+            with torch.no_grad():
+                for p in model.parameters():
+                    p.zero_()
+
+    model, result = train_model(data, config, on_step=sabotage)
+    val = [r.val_accuracy for r in result.history]
+    assert max(val[2:]) < min(val[:2])  # the wiped epochs are worse
+    assert result.best_epoch == max(range(1, 5), key=lambda e: (val[e - 1], e))  # the last of the best
+    assert result.val_accuracy == val[result.best_epoch - 1]
+    x, y = as_input(data.images[data.is_val]), data.labels[data.is_val]
+    assert accuracy(model, x, y) == val[result.best_epoch - 1]  # the returned weights are that epoch's
+    assert float(model.hidden[0].weight.detach().abs().sum()) > 0
+
+
+@pytest.mark.parametrize("schedule", ["cosine", "constant"])
+def test_learning_rate_schedule(tiny_dataset, schedule):
+    import math
+
+    data = load_dataset(tiny_dataset)
+    config = TrainConfig(hidden=(8,), epochs=4, batch_size=64, lr=2e-3, schedule=schedule, device="cpu")
+    _, result = train_model(data, config)
+    steps_per_epoch = -(-int((~data.is_val).sum()) // config.batch_size)
+    total = config.epochs * steps_per_epoch
+    for r in result.history:
+        t = r.epoch * steps_per_epoch
+        # cosine: lr * (1 + cos(pi * t / T)) / 2 after t of T steps, 0 at the end; constant: lr throughout
+        expected = config.lr * (1 + math.cos(math.pi * t / total)) / 2 if schedule == "cosine" else config.lr
+        assert r.lr == pytest.approx(expected, abs=1e-9)
+    if schedule == "cosine":
+        assert result.history[0].lr < config.lr and result.history[-1].lr == pytest.approx(0.0, abs=1e-12)
+
+
+def test_device_auto_takes_the_accelerator_when_there_is_one(monkeypatch):
+    from letters.devices import resolve_device
+
+    monkeypatch.setattr(torch.accelerator, "is_available", lambda: False)
+    assert resolve_device("auto") == torch.device("cpu")
+    assert resolve_device("  AUTO ") == torch.device("cpu")
+    monkeypatch.setattr(torch.accelerator, "is_available", lambda: True)
+    monkeypatch.setattr(torch.accelerator, "current_accelerator", lambda: torch.device("mps"))
+    assert resolve_device("auto") == torch.device("mps")
+    assert resolve_device("cpu") == torch.device("cpu")  # an explicit device is not overridden
+
+
+def test_train_with_device_auto_on_a_cpu_machine(tiny_dataset, tmp_path, runner):
+    from letters.cli import app
+
+    if torch.accelerator.is_available():
+        pytest.skip("this machine has an accelerator")
+    out = tmp_path / "auto.pt"
+    result = runner.invoke(app, ["train", "--data", str(tiny_dataset), "--out", str(out), "--hidden", "4",
+                                 "--epochs", "1", "--device", "auto", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["checkpoint"] == str(out) and load_model(out)[1]["train_config"]["device"] == "auto"
