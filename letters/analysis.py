@@ -740,11 +740,24 @@ def _sentences(result: Misclassification, lookalikes: list[LookalikePair]) -> li
 def analyze_model(model: LetterMLP, config: AnalysisConfig | None = None, generator: GeneratorConfig | None = None,
                   probes: Probes | None = None, examples: bool = True) -> tuple[AnalysisReport, Probes]:
     """Probe and analyse a model: the one routine behind `letters analyze`, the demo, the docs
-    and the experiments. With examples=False the misclassification section (the slow part
-    with controls) is skipped. Returns the report and the probes it used."""
-    config = config or AnalysisConfig()
+    and the experiments. With examples=False the misclassification section (the part with
+    controls) is skipped. Returns the report and the probes it used.
+
+    Runs on one CPU thread: the work is a few medium-sized tensor operations, and with two
+    threads each one waits for a second core; when another process holds that core it stalls
+    (measured on the 2-core machine under load: 1.5 s with one thread, 5 s with two)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return _analyze_model(model, config or AnalysisConfig(), generator or GeneratorConfig(), probes, examples)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _analyze_model(model: LetterMLP, config: AnalysisConfig, generator: GeneratorConfig, probes: Probes | None,
+                   examples: bool) -> tuple[AnalysisReport, Probes]:
     config.validate()
-    probes = probes or build_probes(config, generator or GeneratorConfig())
+    probes = probes or build_probes(config, generator)
     model = model.cpu().eval()
     ink = InkPixels(probes)
     baselines = dissection_baselines(probes, config.quantile, config.seed, ink)

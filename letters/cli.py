@@ -325,130 +325,15 @@ def analyze(
         _console().print(f"pictures and report: {files['report.html']}")
 
 
-def _wrap(console, text: str, indent: str = "  ") -> None:
-    import textwrap
-
-    console.print(textwrap.fill(text, width=max(40, console.width), subsequent_indent=indent,
-                                break_on_hyphens=False, break_long_words=False), markup=False)
-
-
 def _print_analysis(report, config, wide: bool = False) -> None:
-    from rich.table import Table
-
-    from .analysis import key_effects
+    from .present import analysis_output
 
     console = _console()
-    roles, classes = report.roles, report.classes
-    units = report.units
-    if config.units:
-        units = sorted(units, key=lambda u: -u.ablation_cost)[: config.units]
-    else:
-        order = {label: k for k, label in enumerate([*roles, "mixed", "weak", "bias-only", "dead"])}
-        units = sorted(units, key=lambda u: (u.layer, order.get(u.label, len(order)), -max(u.response.values())))
-    console.print(f"Hidden units of {report.dims['hidden']}: response = rise in mean activation over the blank-page "
-                  f"baseline, scaled to a stroke of average size; * = fires (response >= {report.fire_floor:g} and >= "
-                  f"{report.fire_fraction:.0%} of the unit's best)", soft_wrap=False, markup=False)
+    width = console.width
     if wide:
-        console = _console()
-        console.width = max(console.width, 220)
-        short = {r: r.split(".")[0] + "." + "".join(w[0] for w in r.split(".")[1].split("_")) for r in roles}
-        table = Table(box=None, pad_edge=False)
-        table.add_column("unit", no_wrap=True)
-        for r in roles:
-            table.add_column(short[r], justify="right", no_wrap=True)
-        for name in ("label", "bias", "blank", "select.", "score", "votes A/B/C", "cost"):
-            table.add_column(name, justify="right", no_wrap=True)
-        for u in units:
-            cells = [f"{u.response[r]:.2f}" + ("*" if r in u.fires_on else " ") for r in roles]
-            table.add_row(u.name, *cells, u.label, f"{u.bias:+.2f}", "fires" if u.bias_fires else "-",
-                          f"{u.selectivity:.2f}", "n/a" if u.dissection_score is None else f"{u.dissection_score:.2f}",
-                          "/".join(f"{u.votes[c]:+.2f}" for c in classes), f"{u.ablation_cost:.4f}")
-        console.print(table)
-        console.print("columns: " + ", ".join(f"{v} = {k}" for k, v in short.items()), soft_wrap=False)
-    else:
-        head = f"{'unit':<8}{'label':<17}{'bias':>6} {'blank':<6} strongest responses"
-        console.print(head, markup=False)
-        room = max(20, console.width - len(head) + len("strongest responses"))
-        for u in units:
-            ranked = sorted(roles, key=lambda r: -u.response[r])
-            parts, used = [], 0
-            for r in ranked[:4]:
-                piece = f"{r} {u.response[r]:.2f}{'*' if r in u.fires_on else ''}"
-                if used + len(piece) + 2 > room and parts:
-                    break
-                parts.append(piece)
-                used += len(piece) + 2
-            console.print(f"{u.name:<8}{u.label:<17}{u.bias:>+6.2f} {'fires' if u.bias_fires else '-':<6} "
-                          + "  ".join(parts), markup=False)
-    counts = report.label_counts
-    _wrap(console, "labels: " + ", ".join(f"{counts[k]} {k}" for k in ("stroke", "mixed", "weak", "bias-only", "dead")
-                                          if counts.get(k)) +
-          f"; {report.clean_units} clean stroke detectors (dissection score >= {config.clean_score:g}).")
-    total = len(report.units)
-    _wrap(console, f"{report.blank_active} of {total} units fire on a blank page (activation >= {report.fire_floor:g}"
-                   " with no ink at all). With no input every weight multiplies 0, so what is left is the bias: a "
-                   "first-layer unit's blank-page activation is exactly ReLU(bias).")
-    console.print()
-    console.print("Strokes and the units that fire on them (response):")
-    for r in roles:
-        entries = report.units_by_role[r]
-        listed = ", ".join(f"{e['unit']} {e['response']:.2f}" for e in entries) or "none"
-        _wrap(console, f"{r} ({len(entries)}): {listed}")
-    console.print()
-    _wrap(console, "Dissection: IoU of stroke-blind maps (chance) and of a planted detector (ideal)")
-    table = Table(box=None, pad_edge=False)
-    for name in ("stroke", "chance", "ideal", "units labelled", "their median score"):
-        table.add_column(name, justify="left" if name == "stroke" else "right", no_wrap=True)
-    for base in report.dissection_baselines:
-        mine = sorted(u.dissection[base.role] for u in report.units if u.label == base.role)
-        median = f"{mine[len(mine) // 2]:.2f}" if mine else "-"
-        table.add_row(base.role, f"{base.chance:.3f}", f"{base.ideal:.3f}", str(len(mine)), median)
-    console.print(table)
-    console.print()
-    _wrap(console, "Lookalike pairs: strokes of different letters that share firing units (the text's pairs marked)")
-    table = Table(box=None, pad_edge=False)
-    for name in ("pair", "shared", "expected", "p", "lookalike", "text"):
-        table.add_column(name, justify="left" if name == "pair" else "right", no_wrap=True)
-    for pair in report.lookalikes:
-        if pair.found or pair.in_text:
-            table.add_row(" ~ ".join(pair.roles), str(pair.shared), f"{pair.expected:.1f}", f"{pair.p_value:.1g}",
-                          "yes" if pair.found else "no", "yes" if pair.in_text else "")
-    console.print(table)
-    mis = report.misclassification
-    if mis is None:
-        return
-    console.print()
-    console.print("[bold]The text's example, measured[/bold]")
-    _wrap(console, f"Each stroke alone: share called each letter [95% interval]; chance {mis.chance:.0%}")
-    table = Table(box=None, pad_edge=False)
-    table.add_column("stroke", no_wrap=True)
-    for c in classes:
-        table.add_column(f"called {c}", justify="right", no_wrap=True)
-    table.add_column("n", justify="right")
-    for s in mis.lone_strokes:
-        table.add_row(s.role, *[f"{s.called[c].rate:.0%} [{s.called[c].low:.0%}-{s.called[c].high:.0%}]" for c in classes],
-                      str(s.called[classes[0]].n))
-    console.print(table)
-    for sentence in mis.summary:
-        if not sentence.startswith("  "):
-            _wrap(console, "- " + sentence)
-    if mis.ablation.units:
-        table = Table(box=None, pad_edge=False)
-        for name in ("measure", "before", "after", "random", "as far", "same vote", "as far"):
-            table.add_column(name, justify="left" if name == "measure" else "right", no_wrap=name != "measure")
-        for e in key_effects(mis):
-            table.add_row(e.measure, f"{e.before.rate:.0%}", f"{e.after.rate:.0%}", f"{e.random_median:.0%}",
-                          f"{e.random_as_extreme:.0%}", f"{e.same_vote_median:.0%}", f"{e.same_vote_as_extreme:.0%}")
-        console.print(table)
-    if report.weight_decay_comparison:
-        comparison = Table(title="weight decay and overfitting (small dataset, same seed)")
-        for name in ("weight decay", "train acc", "val acc", "gap", "weight norms", "clean units"):
-            comparison.add_column(name, justify="right")
-        for r in report.weight_decay_comparison:
-            comparison.add_row(f"{r['weight_decay']:g}", f"{r['train_accuracy']:.3f}", f"{r['val_accuracy']:.3f}",
-                               f"{r['gap']:.3f}", " ".join(f"{v:.1f}" for v in r["weight_norms"]), str(r["clean_units"]))
-        console.print(comparison)
-        _wrap(console, report.weight_decay_summary or "")
+        console.width = max(width, 220)  # the full table keeps every column whole
+    for item in analysis_output(report, width, config.units, wide, config.clean_score):
+        console.print(item, markup=False) if isinstance(item, str) else console.print(item)
 
 
 @app.command()
@@ -484,8 +369,11 @@ def demo(
     console.print("3. classified:")
     _print_classification(result.classified, result.classes)
     console.print("4. the text's example, measured:")
+    from .present import wrapped
+
     for sentence in result.analysis.misclassification.summary:
-        _wrap(console, f"- {sentence}")
+        if not sentence.startswith("  "):
+            console.print(wrapped(f"- {sentence}", console.width), markup=False)
     console.print(f"pictures: {', '.join(result.files[k] for k in ('weights.png', 'roles.png', 'misclassification.png'))}")
     console.print(f"open the report: {result.files['report.html']}  (took {result.seconds:.1f} s)")
 

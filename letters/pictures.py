@@ -211,7 +211,9 @@ def diverging_heatmap(rows: list[str], columns: list[str], values: list[list[flo
     scale = max((abs(v) for row in values for v in row), default=1.0) or 1.0
     bar = colour_bar(scale, caption)
     height = top + cell * len(rows) + 10
-    img = Image.new("RGB", (max(left + cell * len(columns) + 10, bar.width + 6), height + bar.height), BACKGROUND)
+    title_width = int(ImageDraw.Draw(bar).textlength(title, font=font(13))) + 12
+    img = Image.new("RGB", (max(left + cell * len(columns) + 10, bar.width + 6, title_width), height + bar.height),
+                    BACKGROUND)
     draw = ImageDraw.Draw(img)
     draw.text((6, 4), title, fill=INK, font=font(13))
     for j, name in enumerate(columns):

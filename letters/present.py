@@ -137,3 +137,130 @@ def data_uri(image: Image.Image) -> str:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+# ---------------------------------------------------------------- the analysis (letters analyze)
+
+ANALYSIS_LABEL_ORDER = ("mixed", "weak", "bias-only", "dead")  # after the strokes, in this order
+
+
+def wrapped(text: str, width: int, indent: str = "  ") -> str:
+    """A paragraph wrapped to the terminal, continuation lines indented; words are never split."""
+    import textwrap
+
+    return textwrap.fill(text, width=max(40, width), subsequent_indent=indent, break_on_hyphens=False,
+                         break_long_words=False)
+
+
+def analysis_units_in_order(report, units: int = 0) -> list:
+    """The units to show: the `units` most important (ablation cost), else all by layer and label."""
+    if units:
+        return sorted(report.units, key=lambda u: -u.ablation_cost)[:units]
+    order = {label: k for k, label in enumerate([*report.roles, *ANALYSIS_LABEL_ORDER])}
+    return sorted(report.units, key=lambda u: (u.layer, order.get(u.label, len(order)), -max(u.response.values())))
+
+
+def analysis_unit_lines(report, width: int, units: int = 0) -> list[str]:
+    """One line per unit, fitting `width`: name, label, bias, whether the bias alone fires it,
+    then its strongest responses (* = fires) as many as fit."""
+    head = f"{'unit':<8}{'label':<17}{'bias':>6} {'blank':<6} "
+    lines = [head + "strongest responses (* = fires)"]
+    room = max(20, width - len(head))
+    for u in analysis_units_in_order(report, units):
+        parts: list[str] = []
+        for r in sorted(report.roles, key=lambda r: -u.response[r])[:4]:
+            piece = f"{r} {u.response[r]:.2f}{'*' if r in u.fires_on else ''}"
+            if parts and len("  ".join([*parts, piece])) > room:
+                break
+            parts.append(piece)
+        lines.append(f"{u.name:<8}{u.label:<17}{u.bias:>+6.2f} {'fires' if u.bias_fires else '-':<6} " + "  ".join(parts))
+    return lines
+
+
+def analysis_wide_table(report, units: int = 0) -> Table:
+    """Every stroke's response per unit (* = fires), with label, bias, dissection score, votes and cost."""
+    short = {r: r.split(".")[0] + "." + "".join(w[0] for w in r.split(".")[1].split("_")) for r in report.roles}
+    table = Table(box=None, pad_edge=False, caption="columns: " + ", ".join(f"{v} = {k}" for k, v in short.items()),
+                  caption_justify="left")
+    table.add_column("unit", no_wrap=True)
+    for r in report.roles:
+        table.add_column(short[r], justify="right", no_wrap=True)
+    for name in ("label", "bias", "blank", "select.", "score", "votes A/B/C", "cost"):
+        table.add_column(name, justify="right", no_wrap=True)
+    for u in analysis_units_in_order(report, units):
+        table.add_row(u.name, *[f"{u.response[r]:.2f}" + ("*" if r in u.fires_on else " ") for r in report.roles],
+                      escape(u.label), f"{u.bias:+.2f}", "fires" if u.bias_fires else "-", f"{u.selectivity:.2f}",
+                      "n/a" if u.dissection_score is None else f"{u.dissection_score:.2f}",
+                      "/".join(f"{u.votes[c]:+.2f}" for c in report.classes), f"{u.ablation_cost:.4f}")
+    return table
+
+
+def _plain_table(columns: list[str]) -> Table:
+    table = Table(box=None, pad_edge=False)
+    for k, name in enumerate(columns):
+        table.add_column(name, justify="left" if k == 0 else "right", no_wrap=True)
+    return table
+
+
+def analysis_output(report, width: int, units: int = 0, wide: bool = False, clean_score: float = 0.5) -> list:
+    """Everything `letters analyze` prints, in order: plain strings (already wrapped to `width`)
+    and rich tables that fit 80 columns (the wide table excepted)."""
+    from .analysis import key_effects
+
+    out: list = [wrapped(f"Hidden units {report.dims['hidden']}. Response = rise in mean activation over the "
+                         f"blank-page baseline, scaled to a stroke of average size; a unit fires on a stroke when the "
+                         f"response is at least {report.fire_floor:g} and at least {report.fire_fraction:.0%} of its "
+                         "best. blank = the bias alone makes it fire.", width)]
+    out += [analysis_wide_table(report, units)] if wide else analysis_unit_lines(report, width, units)
+    counts = report.label_counts
+    out.append(wrapped("Labels: " + ", ".join(f"{counts[k]} {k}" for k in ("stroke", *ANALYSIS_LABEL_ORDER)
+                                              if counts.get(k)) +
+                       f"; {report.clean_units} clean stroke detectors (dissection score >= {clean_score:g}).", width))
+    out.append(wrapped(f"{report.blank_active} of {len(report.units)} units fire on a blank page (activation >= "
+                       f"{report.fire_floor:g} with no ink at all). With no input every weight multiplies 0, so what "
+                       "is left is the bias: a first-layer unit's blank-page activation is exactly ReLU(bias).", width))
+    out += ["", "Strokes and the units that fire on them (response):"]
+    for r in report.roles:
+        entries = report.units_by_role[r]
+        listed = ", ".join(f"{e['unit']} {e['response']:.2f}" for e in entries) or "none"
+        out.append(wrapped(f"{r} ({len(entries)}): {listed}", width))
+    out += ["", wrapped("Dissection: IoU of stroke-blind maps (chance) and of a planted detector (ideal); score = "
+                        "(IoU - chance) / (ideal - chance)", width)]
+    table = _plain_table(["stroke", "chance", "ideal", "units labelled", "their median score"])
+    for base in report.dissection_baselines:
+        mine = sorted(u.dissection[base.role] for u in report.units if u.label == base.role)
+        table.add_row(base.role, f"{base.chance:.3f}", f"{base.ideal:.3f}", str(len(mine)),
+                      f"{mine[len(mine) // 2]:.2f}" if mine else "-")
+    out += [table, "", wrapped("Lookalike pairs: strokes of different letters that share firing units; "
+                               "lookalike = more than independence allows (the text's pairs marked)", width)]
+    table = _plain_table(["pair", "shared", "expected", "p", "lookalike", "text"])
+    for pair in report.lookalikes:
+        if pair.found or pair.in_text:
+            table.add_row(" ~ ".join(pair.roles), str(pair.shared), f"{pair.expected:.1f}", f"{pair.p_value:.1g}",
+                          "yes" if pair.found else "no", "yes" if pair.in_text else "")
+    out.append(table)
+    mis = report.misclassification
+    if mis is not None:
+        out += ["", "The text's example, measured",
+                wrapped(f"Each stroke alone: share called each letter [95% interval]; chance {mis.chance:.0%}", width)]
+        table = _plain_table(["stroke", *[f"called {c}" for c in report.classes], "n"])
+        for s in mis.lone_strokes:
+            table.add_row(s.role, *[f"{s.called[c].rate:.0%} [{s.called[c].low:.0%}-{s.called[c].high:.0%}]"
+                                    for c in report.classes], str(s.called[report.classes[0]].n))
+        out.append(table)
+        out += [wrapped("- " + s, width) for s in mis.summary if not s.startswith("  ")]
+        if mis.ablation.units:
+            table = _plain_table(["measure", "before", "after", "random", "as far", "same vote", "as far"])
+            for e in key_effects(mis):
+                table.add_row(e.measure, f"{e.before.rate:.0%}", f"{e.after.rate:.0%}", f"{e.random_median:.0%}",
+                              f"{e.random_as_extreme:.0%}", f"{e.same_vote_median:.0%}", f"{e.same_vote_as_extreme:.0%}")
+            out.append(table)
+    if report.weight_decay_comparison:
+        table = Table(title="weight decay and overfitting (small dataset, same seed)")
+        for name in ("weight decay", "train acc", "val acc", "gap", "weight norms", "clean units"):
+            table.add_column(name, justify="right")
+        for r in report.weight_decay_comparison:
+            table.add_row(f"{r['weight_decay']:g}", f"{r['train_accuracy']:.3f}", f"{r['val_accuracy']:.3f}",
+                          f"{r['gap']:.3f}", " ".join(f"{v:.1f}" for v in r["weight_norms"]), str(r["clean_units"]))
+        out += [table, wrapped(report.weight_decay_summary or "", width)]
+    return out

@@ -4,8 +4,10 @@
 
 docs/sheet.png (generator samples coloured by role), docs/curves.png (the shipped
 model's training curves), docs/weights.png, docs/roles.png and docs/misclassification.png
-(the analysis of the shipped model), docs/report.html (the whole report) and
-docs/analysis.json (every number behind them).
+(the analysis of the shipped model) and docs/analysis.json (the numbers behind the
+README's example: labels, dissection baselines, lookalike pairs, the misclassification
+section). The whole report goes to build/report/report.html; docs/report.png is its
+screenshot (see README).
 """
 
 import json
@@ -32,8 +34,14 @@ def main() -> None:
     shutil.copyfile(DEFAULT_MODEL.with_name("letters-mlp.curves.png"), DOCS / "curves.png")
     model, checkpoint = load_model(DEFAULT_MODEL)
     report, probes = analyze_model(model, AnalysisConfig())
-    write_report(DOCS, model, probes, report, history=checkpoint["metrics"].get("history"))
-    (DOCS / "analysis.json").write_text(json.dumps(asdict(report), indent=1) + "\n")
+    files = write_report(ROOT / "build" / "report", model, probes, report, history=checkpoint["metrics"].get("history"))
+    for name in ("weights.png", "roles.png", "misclassification.png"):
+        shutil.copyfile(files[name], DOCS / name)
+    data = asdict(report)
+    keep = ("dims", "probes", "label_counts", "blank_active", "clean_units", "dissection_baselines", "lookalikes",
+            "misclassification")
+    (DOCS / "analysis.json").write_text(json.dumps({k: data[k] for k in keep}, indent=1) + "\n")
+    print(f"report: {files['report.html']}")
     print("\n".join(report.misclassification.summary))
 
 
