@@ -146,8 +146,7 @@ def unit_profiles(model: LetterMLP, probes: int, seed: int = AnalysisConfig.seed
     config = AnalysisConfig(probes=probes, seed=seed)
     probe_set = build_probes(config, GeneratorConfig())
     records = analyze_units(model, probe_set, config)
-    profiles = [UnitProfile(r["layer"], r["index"], r["label"], tuple(r["fires_on"]), dict(r["stroke_activation"]))
-                for r in records]
+    profiles = [UnitProfile(r.layer, r.index, r.label, tuple(r.fires_on), dict(r.stroke_activation)) for r in records]
     return profiles, mean_probe_images(probe_set)
 
 

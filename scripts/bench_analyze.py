@@ -20,8 +20,7 @@ def stages() -> None:
     """Seconds per stage, in this process (imports excluded), on one thread as analyze_model runs."""
     import torch
 
-    from letters.analysis import InkPixels, analyze_units, build_probes, dissection_baselines, find_lookalikes
-    from letters.analysis import misclassification
+    from letters.analysis import InkPixels, analyze_units, build_probes, dissection_baselines, find_lookalikes, misclassification
     from letters.checkpoint import load_model
     from letters.config import AnalysisConfig, GeneratorConfig
     from letters.shipped import DEFAULT_MODEL
