@@ -25,12 +25,12 @@ import torch
 from PIL import Image, ImageDraw
 
 from .config import AnalysisConfig, ClassifyConfig, DrawConfig, GeneratorConfig
-from .dataset import image_tensor
 from .errors import LettersError
 from .model import LetterMLP
 from .pictures import weight_tile
 from .preprocess import IMAGE_SIZE, preprocess
 from .strokes import ROLES
+from .tensors import image_tensor
 
 EPSILON = 1e-6  # activations at or below this count as silent (as in the analysis)
 INVERT = [255 - v for v in range(256)]  # ink 255 -> dark on white, for showing the network's input

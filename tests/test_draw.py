@@ -19,12 +19,12 @@ from PIL import Image
 
 from letters.checkpoint import load_model
 from letters.config import DrawConfig
-from letters.dataset import image_tensor
 from letters.drawpad import Pad, UnitProfile, render, unit_profiles
 from letters.drawserver import DrawServer, create_app
 from letters.predict import classify, load_input
 from letters.preprocess import preprocess
 from letters.strokes import ROLES
+from letters.tensors import image_tensor
 
 starlette_testclient = pytest.importorskip("starlette.testclient")
 
