@@ -17,11 +17,12 @@ from typing import Annotated, Optional
 import typer
 from typer.core import TyperGroup
 
-from .config import AnalysisConfig, ClassifyConfig, DatasetConfig, DemoConfig, DrawConfig, EvaluateConfig, Paths, TrainConfig
+from .config import QUICK_DECAY, AnalysisConfig, ClassifyConfig, DatasetConfig, DecayConfig, DemoConfig, DrawConfig, EvaluateConfig, MorphConfig, Paths, TrainConfig
 from .errors import LettersError, OptionError
 
 DATASET, TRAIN, CLASSIFY, EVALUATE, ANALYSIS, DEMO = (DatasetConfig(), TrainConfig(), ClassifyConfig(), EvaluateConfig(),
                                                       AnalysisConfig(), DemoConfig())
+MORPH, DECAY = MorphConfig(), DecayConfig()
 PATHS = Paths()
 DRAW = DrawConfig()
 
@@ -334,6 +335,123 @@ def _print_analysis(report, config, wide: bool = False) -> None:
         console.width = max(width, 220)  # the full table keeps every column whole
     for item in analysis_output(report, width, config.units, wide, config.clean_score):
         console.print(item, markup=False) if isinstance(item, str) else console.print(item)
+
+
+def _numbers(text: str, kind, option: str) -> tuple:
+    try:
+        values = tuple(kind(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise LettersError(f"{option} {text!r} is not a comma-separated list of numbers") from None
+    if not values:
+        raise LettersError(f"{option} {text!r}: give at least one value")
+    return values
+
+
+@app.command()
+def morph(
+    model: Annotated[Optional[Path], typer.Option(help="Checkpoint file; default: the shipped model.")] = None,
+    name: Annotated[Optional[list[str]], typer.Option("--morph", help="Only this morph (repeatable); default: all of strokes.MORPHS.")] = None,
+    steps: Annotated[int, typer.Option(help="Points from the start stroke (t=0) to its lookalike (t=1).")] = MORPH.steps,
+    samples: Annotated[int, typer.Option(help="Seeded hands per step, the same at every step.")] = MORPH.samples,
+    seed: Annotated[int, typer.Option(help="Seed of the hands.")] = MORPH.seed,
+    probes: Annotated[int, typer.Option(help="Probe samples per stroke for the unit labels.")] = MORPH.probes,
+    out: Annotated[Optional[Path], typer.Option(help="Folder for morph.png and morph.html.")] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print every number as JSON.")] = False,
+):
+    """Morph a stroke into its lookalike (B's upper bowl into C's top curve, ...) and watch P(C) and the units."""
+    config = MorphConfig(steps=steps, samples=samples, seed=seed, probes=probes)
+    config.validate()
+    if out is not None and out.exists() and not out.is_dir():
+        raise LettersError(f"--out {out} is a file; give a folder for morph.png and morph.html")
+    from .checkpoint import load_model
+    from .experiments import MORPHS, morph_json, run_morph
+    from .shipped import DEFAULT_MODEL
+
+    net, _ = load_model(model or DEFAULT_MODEL)
+    total = len([m for m in MORPHS if not name or m.name in name])
+    progress, task = _progress("morphing", total, quiet=json_output)
+    with progress:
+        report = run_morph(net, config, name, str(model or DEFAULT_MODEL), progress=lambda n: progress.advance(task, n))
+    files = {}
+    if out is not None:
+        from .experiment_report import write_morph_report
+
+        files = write_morph_report(out, report)
+    if json_output:
+        _print_json({**morph_json(report), "files": files})
+        return
+    from .present import morph_tables
+
+    console = _console()
+    for item in morph_tables(report):
+        console.print(item)
+    if files:
+        _console().print(f"picture and page: {files['morph.png']}, {files['morph.html']}")
+
+
+@app.command()
+def decay(
+    quick: Annotated[bool, typer.Option("--quick", help="A small grid (2 sizes, 4 strengths, 3 seeds): under a minute.")] = False,
+    sizes: Annotated[Optional[str], typer.Option(help="Training sizes, e.g. 450,3000,30000.")] = None,
+    decays: Annotated[Optional[str], typer.Option(help="L2 strengths, e.g. 0,1e-5,1e-4,1e-3,1e-2.")] = None,
+    l1: Annotated[Optional[float], typer.Option(help="Strength of the one L1 run for contrast; 0 skips it.")] = None,
+    seeds: Annotated[Optional[int], typer.Option(help="Seeds per cell (data and initial weights).")] = None,
+    steps: Annotated[Optional[int], typer.Option(help="Optimisation steps per run, whatever the size.")] = None,
+    hidden: Annotated[Optional[str], typer.Option(help="Hidden layer sizes, e.g. 64 or 64,32.")] = None,
+    test_count: Annotated[Optional[int], typer.Option(help="Fresh glyphs per seed for the test accuracy.")] = None,
+    probes: Annotated[Optional[int], typer.Option(help="Probe samples per stroke for each network's unit labels.")] = None,
+    handwriting: Annotated[Optional[str], typer.Option(help="Folder of real letters (A/, B/, C/); '' skips them.")] = None,
+    cache: Annotated[Path, typer.Option(help="Folder of finished cells; a rerun trains only what is missing.")] = Path(".letters-cache/decay"),
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Train every cell and keep nothing.")] = False,
+    device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:N or mps.")] = DECAY.device,
+    workers: Annotated[int, typer.Option(help="Processes drawing the glyphs.")] = DECAY.workers,
+    out: Annotated[Optional[Path], typer.Option(help="Folder for decay.png and decay.html.")] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print every cell and point as JSON.")] = False,
+):
+    """Weight decay's dose response: strengths x seeds x training sizes, on fresh glyphs and real handwriting."""
+    from dataclasses import replace
+
+    base = QUICK_DECAY if quick else DECAY
+    config = replace(
+        base, device=device, workers=workers,
+        **({"sizes": _numbers(sizes, int, "--sizes")} if sizes else {}),
+        **({"decays": _numbers(decays, float, "--decays")} if decays else {}),
+        **({"l1": l1} if l1 is not None else {}), **({"seeds": seeds} if seeds is not None else {}),
+        **({"steps": steps} if steps is not None else {}), **({"hidden": _parse_hidden(hidden)} if hidden else {}),
+        **({"test_count": test_count} if test_count is not None else {}),
+        **({"probes": probes} if probes is not None else {}),
+        **({"handwriting": handwriting} if handwriting is not None else {}))
+    config.validate()
+    if out is not None and out.exists() and not out.is_dir():
+        raise LettersError(f"--out {out} is a file; give a folder for decay.png and decay.html")
+    if not no_cache and cache.exists() and not cache.is_dir():
+        raise LettersError(f"--cache {cache} is a file; give a folder")
+    from .devices import resolve_device
+    from .experiments import decay_json, grid, run_decay_sweep
+
+    resolve_device(device)  # an absent device fails here, in one line, before any work
+    progress, task = _progress("training the grid", len(grid(config)), quiet=json_output)
+    with progress:
+        def on_cell(done, total, text):
+            progress.update(task, completed=done, total=total, description=text)
+
+        report = run_decay_sweep(config, None if no_cache else cache, on_cell)
+    files = {}
+    if out is not None:
+        from .experiment_report import write_decay_report
+
+        files = write_decay_report(out, report)
+    if json_output:
+        _print_json({**decay_json(report), "files": files})
+        return
+    from .present import decay_lines, decay_table
+
+    console = _console()
+    console.print(decay_table(report))
+    for line in decay_lines(report):
+        console.print(line)
+    if files:
+        _console().print(f"picture and page: {files['decay.png']}, {files['decay.html']}")
 
 
 @app.command()

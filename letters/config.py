@@ -89,6 +89,7 @@ class TrainConfig:
     batch_size: int = 256  # samples per step: fast on CPU, stable with Adam
     lr: float = 3e-3  # Adam's step size: 99% validation accuracy within the first epoch; 1.0 wrecks training
     schedule: str = "cosine"  # learning rate over the run: "cosine" decays it to 0 (better on real letters), or "constant"
+    penalty: str = "l2"  # "l2": wd * sum(W ** 2), the text's regularisation; "l1": wd * sum(|W|), for contrast
     device: str = "auto"  # the accelerator when there is one, else the CPU
     seed: int = 0  # initial weights and batch order: the same seed gives the same weights on CPU
 
@@ -109,6 +110,8 @@ class TrainConfig:
             raise OptionError("schedule", f"{self.schedule!r}: use cosine or constant")
         if not self.weight_decay >= 0:
             raise OptionError("weight_decay", f"{self.weight_decay}: use zero or a positive strength, e.g. 1e-4")
+        if self.penalty not in ("l2", "l1"):
+            raise OptionError("penalty", f"{self.penalty!r}: use l2 or l1")
 
 
 @dataclass(frozen=True)
@@ -190,3 +193,66 @@ class DrawConfig:
             raise OptionError("host", "is empty; use e.g. 127.0.0.1")
         if self.probes < 1:
             raise OptionError("probes", f"{self.probes}: use at least one probe per stroke")
+
+
+@dataclass(frozen=True)
+class MorphConfig:
+    """How `letters morph` walks a stroke into its lookalike."""
+
+    steps: int = 21  # points from start (t=0) to end (t=1): 0.05 apart, fine enough to place a crossing
+    samples: int = 100  # seeded hands per step, the same at every step: intervals of a few points on P(C)
+    seed: int = 4321  # the hands; differs from training and probe seeds
+    probes: int = 60  # probe samples per stroke for the unit labels: stable labels, about a second
+    top_units: int = 6  # units shown, those whose mean activation changes most along the morph
+    controls: int = 200  # random unit sets per control: a 95% interval to the nearest half point
+    bootstrap: int = 1000  # resamples of the hands for the crossing's interval
+
+    def validate(self) -> None:
+        if not 3 <= self.steps <= 201:
+            raise OptionError("steps", f"{self.steps}: use 3 to 201 steps")
+        if not 2 <= self.samples <= 10_000:
+            raise OptionError("samples", f"{self.samples}: use 2 to 10000 samples a step")
+        if self.probes < 1:
+            raise OptionError("probes", f"{self.probes}: use at least one probe per role")
+        if not 0 <= self.seed < 2 ** 31:
+            raise OptionError("seed", f"{self.seed} is outside 0..2147483647")
+
+
+@dataclass(frozen=True)
+class DecayConfig:
+    """The weight-decay dose response: a grid of strengths x seeds x training sizes."""
+
+    sizes: tuple[int, ...] = (450, 3000, 30000)  # training glyphs: tiny (overfits), small, the default dataset
+    seeds: int = 3  # data and initialisation per seed: the fewest that give an interval
+    decays: tuple[float, ...] = (0.0, 1e-5, 1e-4, 1e-3, 1e-2)  # L2 strengths: none, then three decades
+    l1: float = 1e-4  # one L1 run for contrast (0 skips it): wd * sum(|W|) zeroes weights rather than shrinking them
+    steps: int = 1200  # optimisation steps per run, whatever the size: 10 epochs of 30,000 glyphs, 680 of 450
+    hidden: tuple[int, ...] = (64,)  # the default network
+    test_count: int = 3000  # fresh glyphs per seed for test accuracy: the gap to a point, not noise
+    probes: int = 40  # probe samples per stroke for the unit labels of each trained network
+    handwriting: str = "/work/shared/handwriting-dev/images"  # real letters (A/, B/, C/); "" skips them
+    device: str = "auto"  # the accelerator when there is one
+    workers: int = 1  # processes drawing the glyphs
+
+    def validate(self) -> None:
+        if not self.sizes or min(self.sizes) < 3 or max(self.sizes) > 1_000_000:
+            raise OptionError("sizes", f"{','.join(map(str, self.sizes))}: use training sizes from 3 to 1,000,000")
+        if not 1 <= self.seeds <= 100:
+            raise OptionError("seeds", f"{self.seeds}: use 1 to 100 seeds")
+        if not self.decays or min(self.decays) < 0 or any(d != d for d in self.decays):
+            raise OptionError("decays", f"{','.join(map(str, self.decays))}: give zero or positive strengths, e.g. 0,1e-4,1e-3")
+        if not self.l1 >= 0:
+            raise OptionError("l1", f"{self.l1}: use zero (none) or a positive strength")
+        if self.steps < 1:
+            raise OptionError("steps", f"{self.steps}: train for at least one step")
+        if self.test_count < 3:
+            raise OptionError("test_count", f"{self.test_count}: test on at least 3 glyphs")
+        if self.probes < 1:
+            raise OptionError("probes", f"{self.probes}: use at least one probe per role")
+        if not 1 <= self.workers <= 256:
+            raise OptionError("workers", f"{self.workers}: use 1 or more worker processes")
+        TrainConfig(hidden=self.hidden, device=self.device).validate()
+
+
+QUICK_DECAY = DecayConfig(sizes=(150, 600), seeds=3, decays=(0.0, 1e-4, 1e-3, 1e-2), steps=300, test_count=600,
+                          probes=15)  # the small grid of `letters decay --quick`: under a minute on two cores

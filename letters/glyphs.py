@@ -20,7 +20,7 @@ from PIL import Image, ImageDraw
 
 from .config import GeneratorConfig
 from .preprocess import Table, Transform, apply_transform, preprocess_gray, sample_frame
-from .strokes import CLASSES, TEMPLATES, bezier_points, letter_roles
+from .strokes import CLASSES, TEMPLATES, Letterform, bezier_points, letter_roles
 
 SUPERSAMPLE = 4  # drawing pixels per output pixel, for anti-aliasing
 RAW_LETTER = 22  # output pixels: the letter's longer side on the raw canvas, before preprocessing
@@ -42,11 +42,13 @@ def sample_seed(seed: int, index: int) -> int:
     return (seed & 0xFFFFFFFF) << 32 | (index & 0xFFFFFFFF)
 
 
-def glyph_pieces(letter: str, seed: int, config: GeneratorConfig) -> tuple[str, list[PenPath]]:
-    """The letterform's name and its pen paths for this seed, on the raw canvas."""
+def glyph_pieces(letter: str, seed: int, config: GeneratorConfig, form: Letterform | None = None) -> tuple[str, list[PenPath]]:
+    """The letterform's name and its pen paths for this seed, on the raw canvas. A given `form`
+    replaces the sampled letterform; the hand (jitter, slant, pen, ...) stays this seed's."""
     rng = random.Random(seed)
     forms = TEMPLATES[letter]
-    form = forms[rng.randrange(len(forms))]
+    sampled = forms[rng.randrange(len(forms))]  # drawn even when `form` is given: the rest stays the seed's
+    form = form or sampled
     on = {name: rng.random() < p for name, p in sorted(config.features.items())}
     angle = math.radians(rng.uniform(-config.rotation, config.rotation))
     shear = rng.uniform(*config.slant)
@@ -223,11 +225,12 @@ class RenderedGlyph:
         return dict(zip(letter_roles(self.letter), bands))
 
 
-def render_parts(letter: str, seed: int, config: GeneratorConfig, role_sets) -> tuple[RenderedGlyph, list]:
+def render_parts(letter: str, seed: int, config: GeneratorConfig, role_sets,
+                 form: Letterform | None = None) -> tuple[RenderedGlyph, list]:
     """The full glyph, and for each set of roles an image of only those strokes, drawn
     whole and placed exactly where they sit in the normalised full glyph (the frame
-    comes from the full glyph, never from the strokes alone)."""
-    form, paths = glyph_pieces(letter, seed, config)
+    comes from the full glyph, never from the strokes alone). `form` as in glyph_pieces."""
+    form, paths = glyph_pieces(letter, seed, config, form)
     roles = letter_roles(letter)
     ink, coverage = _ink_and_roles(paths, roles)
     image, transform = preprocess_gray(ink)  # the one preprocessing function

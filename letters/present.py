@@ -24,6 +24,7 @@ from .predict import Evaluation, Loaded, Prediction
 from .tensors import tensor_image
 
 if TYPE_CHECKING:  # only for annotations: classify must not import training and the generator
+    from .experiments import DecayReport, MorphReport
     from .train import TrainResult
 
 INPUT_ZOOM = 10  # --save-input: each of the 28x28 pixels as a 10x10 block
@@ -264,3 +265,49 @@ def analysis_output(report, width: int, units: int = 0, wide: bool = False, clea
                           f"{r['gap']:.3f}", " ".join(f"{v:.1f}" for v in r["weight_norms"]), str(r["clean_units"]))
         out += [table, wrapped(report.weight_decay_summary or "", width)]
     return out
+
+
+def morph_tables(report: MorphReport) -> list:
+    """Per morph: a table of the probabilities along it, the units that change most, the verdict."""
+    out: list = []
+    for r in report.morphs:
+        table = Table(title=f"{r.name} ({r.samples} hands a step; 95% intervals)")
+        for column in ("t", "P(A)", "P(B)", "P(C)", "P(C) interval", "called C"):
+            table.add_column(column, justify="right")
+        for i, t in enumerate(r.t):
+            pc = r.probabilities["C"][i]
+            table.add_row(f"{t:.2f}", f"{r.probabilities['A'][i].mean:.2f}", f"{r.probabilities['B'][i].mean:.2f}",
+                          f"{pc.mean:.2f}", f"{pc.low:.2f}-{pc.high:.2f}", f"{100 * r.called_c[i]:.0f}%")
+        out.append(table)
+        out.append(escape("units that change most: " + ", ".join(
+            f"{u.unit} {u.label} (change {u.change:.2f}, vote {u.vote:+.2f})" for u in r.top_units)))
+        out.append(escape(f"- {r.verdict}"))
+    return out
+
+
+DECAY_COLUMNS = {"test_accuracy": "fresh acc", "gap": "gap", "handwriting_accuracy": "hand acc", "weight_norm_1": "|W1|",
+                 "clean_detectors": "clean", "upper_bowl_called_c": "bowl->C"}
+
+
+def decay_table(report: DecayReport) -> Table:
+    """The grid's main measures, one row per training size and strength, means over the seeds."""
+    points = {(p.measure, p.size, p.penalty, p.strength): p.value for p in report.points}
+    table = Table(title=f"weight decay, dose response (mean over {report.config['seeds']} seeds)")
+    for column in ("size", "penalty", *DECAY_COLUMNS.values()):
+        table.add_column(column, justify="right")
+    for size, penalty, strength in dict.fromkeys((c.size, c.penalty, c.strength) for c in report.cells):
+        cells = []
+        for m in DECAY_COLUMNS:
+            v = points.get((m, size, penalty, strength))
+            cells.append("-" if v is None else f"{v.mean:.3f}" if abs(v.mean) < 10 else f"{v.mean:.1f}")
+        table.add_row(f"{size:,}", f"{penalty} {strength:g}", *cells)
+    return table
+
+
+def decay_lines(report: DecayReport) -> list[str]:
+    """The legend, what was trained, and the verdicts."""
+    return ["|W1| = L2 norm of the first layer's weights; clean = clean stroke detectors; "
+            "bowl->C = B's upper bowl alone called C",
+            f"trained {report.trained} cell(s), {report.cached} from the cache, in {report.seconds:.1f} s",
+            escape(f"- weight decay narrows the weights: {report.verdicts['narrows']}"),
+            escape(f"- weight decay keeps the network from overfitting: {report.verdicts['overfitting']}")]

@@ -236,7 +236,7 @@ def _median(values: list) -> str:
 
 def run_analysis(model_path, config, out=None, compare: bool = False) -> tuple[AnalysisReport, dict]:
     """`letters analyze`: load a checkpoint, analyse it; with `out`, write the pictures and report.html there."""
-    from .analysis import analyze_model, compare_weight_decay, weight_decay_summary
+    from .analysis import analyze_model
     from .checkpoint import load_model
     from .errors import OptionError
     from .shipped import DEFAULT_MODEL
@@ -246,6 +246,8 @@ def run_analysis(model_path, config, out=None, compare: bool = False) -> tuple[A
     model, checkpoint = load_model(model_path or DEFAULT_MODEL)
     report, probes = analyze_model(model, config)
     if compare:
+        from .experiments import compare_weight_decay, weight_decay_summary
+
         report.weight_decay_comparison = compare_weight_decay(hidden=tuple(checkpoint["dims"]["hidden"]))
         report.weight_decay_summary = weight_decay_summary(report.weight_decay_comparison)
     history = (checkpoint.get("metrics") or {}).get("history")

@@ -167,6 +167,28 @@ TEMPLATES: dict[str, tuple[Letterform, ...]] = {
 # The text's confusions: strokes of another letter that look like one of C's.
 LOOKALIKES: tuple[tuple[str, str], ...] = (("C.top_curve", "B.upper_bowl"), ("C.left_line", "A.left_diagonal"))
 
+# Continuous morphs for `letters morph`: one letterform into another, some roles' pieces moving
+# into a lookalike's. Each pair is (start role, end role, reversed): `reversed` runs the end piece
+# backwards so its ends meet the start piece's ends (a bowl opens rather than turning inside out).
+# The morphing roles must each be one piece of the same kind in both letterforms.
+@dataclass(frozen=True)
+class Morph:
+    name: str
+    start: tuple[str, str]  # (letter, letterform name)
+    end: tuple[str, str]
+    pairs: tuple[tuple[str, str, bool], ...]  # (start role, end role, reversed)
+    whole: bool = False  # show the whole glyph; else only the morphing strokes, in the glyph's frame
+
+
+MORPHS: tuple[Morph, ...] = (
+    Morph("B.upper_bowl->C.top_curve", ("B", "round"), ("C", "round"), (("B.upper_bowl", "C.top_curve", True),)),
+    Morph("A.left_diagonal->C.left_line", ("A", "pointed"), ("C", "round"), (("A.left_diagonal", "C.left_line", True),)),
+    Morph("B.spine->C.left_line", ("B", "round"), ("C", "round"), (("B.spine", "C.left_line", False),)),
+    Morph("B->C", ("B", "round"), ("C", "round"), (("B.spine", "C.left_line", False),
+                                                   ("B.upper_bowl", "C.top_curve", True),
+                                                   ("B.lower_bowl", "C.bottom_curve", True)), whole=True),
+)
+
 CLASSES: tuple[str, ...] = tuple(TEMPLATES)
 # Role names in a fixed order: the letter's roles in the order its first letterform lists them.
 ROLES: tuple[str, ...] = tuple(dict.fromkeys(p.role for letter in CLASSES for p in TEMPLATES[letter][0].pieces))

@@ -77,6 +77,11 @@ def l2_penalty(model: LetterMLP) -> torch.Tensor:
     return sum((layer.weight ** 2).sum() for layer in model.layers())
 
 
+def l1_penalty(model: LetterMLP) -> torch.Tensor:
+    """Sum of absolute connection weights: L1, which pushes weights to exactly zero."""
+    return sum(layer.weight.abs().sum() for layer in model.layers())
+
+
 @torch.no_grad()
 def accuracy(model: LetterMLP, x: torch.Tensor, y: torch.Tensor) -> float:
     if len(x) == 0:
@@ -145,7 +150,7 @@ def train_model(data: Dataset, config: TrainConfig, on_step: StepCallback | None
                 batch = perm[step * config.batch_size:(step + 1) * config.batch_size]
                 logits = model(x_train[batch])
                 data_loss = F.cross_entropy(logits, y_train[batch])
-                penalty = config.weight_decay * l2_penalty(model)
+                penalty = config.weight_decay * (l1_penalty(model) if config.penalty == "l1" else l2_penalty(model))
                 loss = data_loss + penalty
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()

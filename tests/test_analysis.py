@@ -232,16 +232,6 @@ def test_wide_keeps_the_full_table(runner, tiny_model, monkeypatch):
     assert all(f" {col}" in header for col in ("A.ld", "C.bc", "label", "votes A/B/C")) and "\u2026" not in result.stdout
 
 
-def test_compare_weight_decay_reports_both_models():
-    from letters.analysis import compare_weight_decay
-
-    rows = compare_weight_decay(count=150, decays=(0.0, 3e-3), epochs=30, config=AnalysisConfig(probes=20))
-    assert [r["weight_decay"] for r in rows] == [0.0, 3e-3]
-    assert rows[1]["weight_norms"][0] < rows[0]["weight_norms"][0]
-    for r in rows:
-        assert r["gap"] == pytest.approx(r["train_accuracy"] - r["val_accuracy"], abs=1e-3)
-
-
 def test_asdict_round_trips_through_json(hand_wired):
     _, report = hand_wired
     assert math.isfinite(json.loads(json.dumps(asdict(report)))["units"][0]["response"]["C.top_curve"])
