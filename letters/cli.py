@@ -503,9 +503,10 @@ def draw(
     host: Annotated[str, typer.Option(help="Address to serve on; anything but 127.0.0.1 opens it to other machines.")] = DRAW.host,
     collect: Annotated[Optional[Path], typer.Option(help="Folder: buttons A, B, C file the drawing under DIR/A/, DIR/B/, DIR/C/.")] = None,
     no_browser: Annotated[bool, typer.Option("--no-browser", help="Print the address only; do not open a browser.")] = False,
+    probes: Annotated[int, typer.Option(help="Probe samples per stroke for the unit labels; fewer start faster.")] = DRAW.probes,
 ):
     """Draw a letter in the browser and watch the hidden units fire, stroke by stroke."""
-    config = DrawConfig(host=host, port=port)
+    config = DrawConfig(host=host, port=port, probes=probes)
     config.validate()
     from .drawpad import Pad
     from .drawserver import DrawServer

@@ -24,7 +24,7 @@ from pathlib import Path
 import torch
 from PIL import Image, ImageDraw
 
-from .config import AnalysisConfig, ClassifyConfig, DrawConfig, GeneratorConfig
+from .config import AnalysisConfig, ClassifyConfig, DrawConfig
 from .errors import LettersError
 from .model import LetterMLP
 from .pictures import weight_tile
@@ -133,20 +133,20 @@ class UnitProfile:
 
     layer: int  # 1 = first hidden layer
     index: int
-    label: str  # a role such as "C.top_curve", or "mixed" or "dead"
+    label: str  # a role such as "C.top_curve", or "mixed", "bias-only", "weak", "dead"
     fires_on: tuple[str, ...]  # roles it fires on
     stroke_activation: dict  # role -> mean activation on that stroke drawn alone
+    bias_fires: bool  # the analysis's verdict: its bias alone makes it fire on a blank page
 
 
 def unit_profiles(model: LetterMLP, probes: int, seed: int = AnalysisConfig.seed) -> tuple[list[UnitProfile], dict]:
     """The one call into the analysis module: every hidden unit's profile, and the mean
     probe image of each role ((28, 28) float, 0..255) for the page's row of roles."""
-    from .analysis import analyze_units, build_probes, mean_probe_images
+    from .analysis import analyze_model, mean_probe_images
 
-    config = AnalysisConfig(probes=probes, seed=seed)
-    probe_set = build_probes(config, GeneratorConfig())
-    records = analyze_units(model, probe_set, config)
-    profiles = [UnitProfile(r.layer, r.index, r.label, tuple(r.fires_on), dict(r.stroke_activation)) for r in records]
+    report, probe_set = analyze_model(model, AnalysisConfig(probes=probes, seed=seed), examples=False)
+    profiles = [UnitProfile(u.layer, u.index, u.label, tuple(u.fires_on), dict(u.stroke_activation), bool(u.bias_fires))
+                for u in report.units]
     return profiles, mean_probe_images(probe_set)
 
 
@@ -159,8 +159,8 @@ class UnitInfo:
     index: int
     label: str
     bias: float
-    baseline: float  # activation on a blank page: > 0 means the bias alone makes it fire
-    fires_alone: bool
+    baseline: float  # activation on a blank page (ReLU(bias) for the first layer)
+    fires_alone: bool  # the analysis's verdict: the baseline is at or above its firing floor
     votes: dict  # letter -> outgoing weight into its logit (through later layers for layer 1 of 2)
     weights_png: str  # incoming weights as a 28x28 red (+) / blue (-) image, data URL
     weights_scale: float  # the largest |weight|, full red or blue
@@ -221,7 +221,7 @@ def _detectors(profiles: list[UnitProfile], baselines: list[list[float]]) -> dic
     for role in ROLES:
         picks = {
             "labelled": [p for p in profiles if p.label == role],
-            "shared": [p for p in profiles if role in p.fires_on and p.label not in ("mixed", "dead")],
+            "shared": [p for p in profiles if role in p.fires_on and p.label in ROLES],
             "mixed": [p for p in profiles if role in p.fires_on],
         }
         kind, units = next(((k, v) for k, v in picks.items() if v), ("none", []))
@@ -249,6 +249,7 @@ class Pad:
             self.biases = [layer.bias.detach().tolist() for layer in self.model.hidden]
             self.output_lists = self.model.output.weight.detach().tolist()  # (classes, last units)
         self.labels = {(p.layer, p.index): p.label for p in profiles}
+        self.bias_fires = {(p.layer, p.index): p.bias_fires for p in profiles}
         self.detectors = _detectors(profiles, self.baselines)
         self.catalogue = self._catalogue(role_pictures)
 
@@ -281,7 +282,8 @@ class Pad:
                 baseline = self.baselines[li][u]
                 units.append(UnitInfo(
                     id=self.unit_id(li + 1, u), layer=li + 1, index=u, label=self.labels.get((li + 1, u), "?"),
-                    bias=round(self.biases[li][u], 4), baseline=round(baseline, 4), fires_alone=baseline > EPSILON,
+                    bias=round(self.biases[li][u], 4), baseline=round(baseline, 4),
+                    fires_alone=self.bias_fires.get((li + 1, u), baseline > EPSILON),
                     votes={c: round(float(votes[li][k, u]), 4) for k, c in enumerate(self.classes)},
                     weights_png=data_url(weight_tile(weights, IMAGE_SIZE, zoom=1)),
                     weights_scale=round(max(abs(w) for w in weights), 4), weights_note=note))

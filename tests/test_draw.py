@@ -18,7 +18,7 @@ import torch
 from PIL import Image
 
 from letters.checkpoint import load_model
-from letters.config import DrawConfig
+from letters.config import AnalysisConfig, DrawConfig
 from letters.drawpad import Pad, UnitProfile, render, unit_profiles
 from letters.drawserver import DrawServer, create_app
 from letters.predict import classify, load_input
@@ -131,7 +131,8 @@ def test_units_catalogue_weights_bias_and_blank_page(pad, tiny_model, client):
     for u in catalogue["units"]:
         i = u["index"]
         assert u["bias"] == pytest.approx(float(b[i]), abs=1e-3)
-        assert u["fires_alone"] == (float(b[i]) > 1e-6)  # first layer on a blank page: ReLU(bias)
+        assert u["baseline"] == pytest.approx(max(0.0, float(b[i])), abs=1e-3)  # first layer on a blank page: ReLU(bias)
+        assert u["fires_alone"] == (u["baseline"] >= AnalysisConfig.fire_floor)  # as letters analyze says
         assert u["votes"]["C"] == pytest.approx(float(model.output.weight.detach()[2, i]), abs=1e-3)
         tile = decode_png(u["weights_png"]).convert("RGB")
         assert tile.size == (28, 28)
@@ -153,8 +154,8 @@ def test_roles_light_by_their_detector_units(tiny_model):
     unit = int((acts - baseline).argmax())
     response = float(acts[unit] - baseline[unit])
     assert response > 0
-    fake = [UnitProfile(1, i, "mixed", (), {r: 0.0 for r in ROLES}) for i in range(model.dims.hidden[0])]
-    fake[unit] = UnitProfile(1, unit, "C.top_curve", ("C.top_curve",), {r: float(baseline[unit]) + 2 * response for r in ROLES})
+    fake = [UnitProfile(1, i, "mixed", (), {r: 0.0 for r in ROLES}, False) for i in range(model.dims.hidden[0])]
+    fake[unit] = UnitProfile(1, unit, "C.top_curve", ("C.top_curve",), {r: float(baseline[unit]) + 2 * response for r in ROLES}, False)
     pad = Pad(model, checkpoint["classes"], fake, pictures)
     kinds = {r.role: (r.kind, r.detectors) for r in pad.catalogue.roles}
     assert kinds["C.top_curve"] == ("labelled", [f"L1.{unit}"]) and kinds["A.crossbar"][0] == "none"
@@ -315,6 +316,8 @@ def test_busy_port_and_bad_options_are_one_line(runner, tiny_model, tmp_path):
         assert r.exit_code == 1 and r.stderr.count("\n") == 1 and "in use" in r.stderr, r.output
     r = runner.invoke(app, ["draw", "--port", "70000", "--no-browser"])
     assert r.exit_code == 1 and "--port" in r.stderr and r.stderr.count("\n") == 1
+    r = runner.invoke(app, ["draw", "--probes", "0", "--port", "0", "--no-browser"])
+    assert r.exit_code == 1 and "--probes" in r.stderr and r.stderr.count("\n") == 1
     a_file = tmp_path / "f"
     a_file.write_text("x")
     r = runner.invoke(app, ["draw", "--collect", str(a_file), "--port", "0", "--no-browser"])
@@ -339,7 +342,7 @@ def test_serves_over_http_and_stops_cleanly_on_ctrl_c(tiny_model, tmp_path):
 
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     proc = subprocess.Popen([sys.executable, "-m", "letters", "draw", "--model", str(tiny_model), "--port", "0",
-                             "--no-browser", "--collect", str(tmp_path / "c")],
+                             "--no-browser", "--collect", str(tmp_path / "c"), "--probes", "2"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         line = proc.stdout.readline()

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.skipif(REASON is not None, reason=f"end-to-end browser 
 def test_draw_letters_hide_strokes_and_collect_in_chromium(tmp_path):
     collect = tmp_path / "collected"
     # the shipped model: a tiny test model cannot be trusted to read mouse-drawn letters
-    with serving(DEFAULT_MODEL, collect) as url, browser_page(url) as page:
+    with serving(DEFAULT_MODEL, collect, probes=3) as url, browser_page(url) as page:
         for letter in "ABC":
             clear(page)
             draw_letter(page, letter)
