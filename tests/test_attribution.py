@@ -1,10 +1,13 @@
-"""The analysis's arithmetic against independent oracles: attribution maps against autograd
-(as micrograd is tested against PyTorch), and ablation against zeroing the units by hand."""
+"""The analysis's arithmetic against answers worked out by hand: first-layer attribution, the
+dissection IoU of a known map, and ablation against zeroing the units by hand. (The second
+layer's attribution is checked against autograd in test_analysis.py.)"""
+
+from types import SimpleNamespace
 
 import pytest
 import torch
 
-from letters.analysis import attribution_maps, forward_ablated
+from letters.analysis import attribution_maps, dissect, forward_ablated
 from letters.model import LetterMLP, ModelDims
 
 
@@ -23,18 +26,6 @@ def test_first_layer_attribution_is_weight_times_input(two_layers):
     assert torch.allclose(maps.sum(2), x @ w.T)
 
 
-def test_second_layer_attribution_is_gradient_times_input_from_autograd(two_layers):
-    x = torch.rand(4, 784, dtype=torch.float64)
-    maps = attribution_maps(two_layers, x, 1)  # (N, units of layer 2, 784)
-    assert maps.shape == (4, 5, 784)
-    for n in range(len(x)):
-        def pre_activation(v):  # the second layer's units before their ReLU
-            return two_layers.hidden[1](torch.relu(two_layers.hidden[0](v)))
-
-        jacobian = torch.autograd.functional.jacobian(pre_activation, x[n])  # (5, 784), by autograd
-        assert torch.allclose(maps[n], jacobian * x[n][None], atol=1e-12)
-
-
 def test_ablation_equals_zeroing_the_units_by_hand(two_layers):
     x = torch.rand(6, 784, dtype=torch.float64)
     ablate = {0: [1, 4, 7], 1: [2]}
@@ -49,3 +40,18 @@ def test_ablation_equals_zeroing_the_units_by_hand(two_layers):
     with torch.no_grad():
         assert torch.allclose(forward_ablated(two_layers, x, {}), two_layers(x))  # nothing ablated: the plain forward
         assert not torch.allclose(got, two_layers(x))
+
+
+def test_dissect_on_a_map_with_a_known_iou():
+    # 20 probe pixels: 10 on ink (entries 0-9), 10 on paper (where every map is 0).
+    # Stroke 1 owns ink entries 0-3, stroke 2 entries 4-9.
+    onehot = torch.zeros(10, 2)
+    onehot[:4, 0] = 1
+    onehot[4:, 1] = 1
+    ink = SimpleNamespace(total=20, onehot=onehot, mask_size=onehot.sum(0))
+    maps = torch.tensor([[10.0, 9, 1, 2, 8, 7, 3, 4, 5, 6],  # top 20% of 20 pixels: entries 0, 1, 4, 5
+                         [-1.0, -2, -3, -4, -5, -6, -7, -8, -9, -10]])  # never above 0: nothing is hot
+    iou = dissect(maps, ink, quantile=0.8)
+    # by hand: stroke 1: 2 shared / (4 hot + 4 - 2) = 1/3; stroke 2: 2 / (4 + 6 - 2) = 1/4
+    assert iou[0].tolist() == pytest.approx([1 / 3, 1 / 4])
+    assert iou[1].tolist() == [0.0, 0.0]
