@@ -15,8 +15,10 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass, field
+from typing import cast
 
 import torch
+from torch import nn
 from torch.nn import functional as F
 
 from .config import AnalysisConfig, GeneratorConfig
@@ -250,6 +252,11 @@ class AnalysisReport:
 
 # ---------------------------------------------------------------- forward passes
 
+def hidden_layers(model: LetterMLP) -> list[nn.Linear]:
+    """The model's hidden layers, typed (a ModuleList only promises Modules)."""
+    return [cast(nn.Linear, layer) for layer in model.hidden]
+
+
 def _x(images: torch.Tensor) -> torch.Tensor:
     return images.flatten(1).float() / 255.0
 
@@ -260,7 +267,7 @@ def masked_logits(model: LetterMLP, x: torch.Tensor, masks: list, first: torch.T
     `first`, the first layer's activations on x when already known, saves recomputing them."""
     h = x
     last = len(model.hidden) - 1
-    for i, (layer, mask) in enumerate(zip(model.hidden, masks)):
+    for i, (layer, mask) in enumerate(zip(hidden_layers(model), masks)):
         h = first if i == 0 and first is not None else torch.relu(layer(h))
         if mask is None:
             continue
@@ -279,7 +286,7 @@ def masked_logits(model: LetterMLP, x: torch.Tensor, masks: list, first: torch.T
 def forward_ablated(model: LetterMLP, x: torch.Tensor, ablate: dict | None = None) -> torch.Tensor:
     """Logits with the given hidden units forced to zero: {layer index: [unit, ...]}."""
     masks = []
-    for i, layer in enumerate(model.hidden):
+    for i, layer in enumerate(hidden_layers(model)):
         m = None
         if ablate and ablate.get(i):
             m = torch.ones(1, layer.out_features)
@@ -292,8 +299,9 @@ def forward_ablated(model: LetterMLP, x: torch.Tensor, ablate: dict | None = Non
 def unit_votes(model: LetterMLP) -> list[torch.Tensor]:
     """Per hidden layer, (classes, units): the unit's weight into each class logit, through
     the product of weights for an earlier layer (ReLUs taken as open)."""
-    votes, through = [], model.output.weight.detach()
-    for layer in reversed(model.hidden):
+    votes: list[torch.Tensor] = []
+    through = model.output.weight.detach()
+    for layer in reversed(hidden_layers(model)):
         votes.insert(0, through)
         through = through @ layer.weight.detach()
     return votes
@@ -302,11 +310,11 @@ def unit_votes(model: LetterMLP) -> list[torch.Tensor]:
 def attribution_maps(model: LetterMLP, x: torch.Tensor, layer: int, units: slice = slice(None)) -> torch.Tensor:
     """(N, units, 784): each pixel's share of each unit's pre-activation. Layer 0 is
     weight x input; a deeper layer uses gradient x input, exact for a ReLU net."""
-    w1 = model.hidden[0].weight.detach()
+    w1 = hidden_layers(model)[0].weight.detach()
     if layer == 0:
         return x[:, None, :] * w1[units][None, :, :]
-    h1 = torch.relu(model.hidden[0](x))
-    w2 = model.hidden[1].weight.detach()[units]
+    h1 = torch.relu(hidden_layers(model)[0](x))
+    w2 = hidden_layers(model)[1].weight.detach()[units]
     jac = (w2[None] * (h1 > 0).float()[:, None, :]) @ w1  # (N, units2, 784)
     return x[:, None, :] * jac
 
@@ -332,10 +340,10 @@ class InkPixels:
 
     def second_layer(self, model: LetterMLP, x: torch.Tensor, units: slice) -> torch.Tensor:
         """(units, M) gradient x input of second-layer units: w2 (gate * w1) x, exact for ReLU."""
-        w1 = model.hidden[0].weight.detach()
-        gate = (model.hidden[0](x) > 0).float()  # (N, units1)
+        w1 = hidden_layers(model)[0].weight.detach()
+        gate = (hidden_layers(model)[0](x) > 0).float()  # (N, units1)
         through = gate.index_select(0, self.sample).T * w1.index_select(1, self.pixel)  # (units1, M)
-        return (model.hidden[1].weight.detach()[units] @ through) * self.value[None]
+        return (hidden_layers(model)[1].weight.detach()[units] @ through) * self.value[None]
 
 
 def dissect(maps: torch.Tensor, ink: InkPixels, quantile: float) -> torch.Tensor:
@@ -421,9 +429,9 @@ def label_unit(response: dict, active: bool, bias_fires: bool, config: AnalysisC
 def _ablation_costs(model: LetterMLP, x: torch.Tensor, true: torch.Tensor, layer: int) -> torch.Tensor:
     """(units,): mean drop in the true class's log-probability when each unit alone is zeroed."""
     pick = torch.arange(len(true))
-    first = torch.relu(model.hidden[0](x))
+    first = torch.relu(hidden_layers(model)[0](x))
     base = torch.log_softmax(model(x), 1)[pick, true]
-    units = model.hidden[layer].out_features
+    units = hidden_layers(model)[layer].out_features
     costs = []
     chunk = max(1, 4_000_000 // (len(x) * max(units, 1)))
     for start in range(0, units, chunk):
@@ -460,10 +468,10 @@ def analyze_units(model: LetterMLP, probes: Probes, config: AnalysisConfig,
         active = (h.max(0).values > EPSILON)
         response = (by_role - baseline[None]) * scale[:, None]  # (roles, units)
         costs = _ablation_costs(model, x_full, probes.full_labels, layer)
-        iou = torch.cat([dissect(ink.first_layer(model.hidden[0].weight.detach()[a:a + 64]) if layer == 0 else
+        iou = torch.cat([dissect(ink.first_layer(hidden_layers(model)[0].weight.detach()[a:a + 64]) if layer == 0 else
                                  ink.second_layer(model, x_full, slice(a, a + 64)), ink, config.quantile)
                          for a in range(0, h.shape[1], 64)])  # 64 units at a time bounds the memory
-        bias = model.hidden[layer].bias.detach()
+        bias = hidden_layers(model)[layer].bias.detach()
         for u in range(h.shape[1]):
             resp = {r: float(response[k, u]) for k, r in enumerate(ROLES)}
             bias_fires = bool(baseline[u] >= config.fire_floor)
@@ -598,9 +606,9 @@ def _control_masks(units: list[UnitReport], chosen: list[UnitReport], layer_size
 def _predictions(model: LetterMLP, x: torch.Tensor, masks: list) -> torch.Tensor:
     """(K, N) predicted class under K mask sets (chunked to bound memory)."""
     k = next((m.shape[0] for m in masks if m is not None), 1)
-    first = torch.relu(model.hidden[0](x))
+    first = torch.relu(hidden_layers(model)[0](x))
     # K copies of a layer's activations unless only the last layer is masked (folded into the output weights)
-    widest = max(layer.out_features for layer, m in zip(model.hidden[:-1], masks) if m is not None) \
+    widest = max(layer.out_features for layer, m in zip(hidden_layers(model)[:-1], masks) if m is not None) \
         if any(m is not None for m in masks[:-1]) else model.output.out_features
     chunk = max(1, 8_000_000 // (len(x) * widest))
     out = []
@@ -647,7 +655,7 @@ def misclassification(model: LetterMLP, probes: Probes, units: list[UnitReport],
     text_pairs.sort(key=lambda p: [frozenset(p.roles) == frozenset(t) for t in LOOKALIKES].index(True))
     names = {n for p in text_pairs for n in p.units}
     chosen = [u for u in units if u.name in names]
-    sizes = [layer.out_features for layer in model.hidden]
+    sizes = [layer.out_features for layer in hidden_layers(model)]
     effects = []
     if chosen:
         real = [torch.ones(1, size) for size in sizes]

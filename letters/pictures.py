@@ -193,7 +193,8 @@ def render_sheet(images, owners, labels, per_class: int = 8, zoom: int = 3) -> I
 
 def colour_bar(scale: float, caption: str, width: int = 260) -> Image.Image:
     """The red/blue legend for `diverging`: -scale (blue) through 0 (white) to +scale (red)."""
-    img = Image.new("RGB", (width + 80, 44), BACKGROUND)
+    text_width = int(ImageDraw.Draw(Image.new("RGB", (1, 1))).textlength(caption, font=font(10))) + 10
+    img = Image.new("RGB", (max(width + 80, text_width), 44), BACKGROUND)
     draw = ImageDraw.Draw(img)
     for i in range(width):
         draw.line((40 + i, 4, 40 + i, 18), fill=diverging((2 * i / (width - 1) - 1) * scale, scale))
@@ -206,20 +207,21 @@ def colour_bar(scale: float, caption: str, width: int = 260) -> Image.Image:
 
 def diverging_heatmap(rows: list[str], columns: list[str], values: list[list[float]], marks: list[list[bool]],
                       title: str, caption: str) -> Image.Image:
-    """Rows x columns on one symmetric red/blue scale with its legend; marked cells get a dot."""
-    cell, left, top = 20, 190, 130
+    """Rows x columns on one symmetric red/blue scale, its legend on top; marked cells get a dot."""
+    cell, left = 20, 190
     scale = max((abs(v) for row in values for v in row), default=1.0) or 1.0
     bar = colour_bar(scale, caption)
-    height = top + cell * len(rows) + 10
+    top = 24 + bar.height + 104  # title, legend, rotated column names
     title_width = int(ImageDraw.Draw(bar).textlength(title, font=font(13))) + 12
-    img = Image.new("RGB", (max(left + cell * len(columns) + 10, bar.width + 6, title_width), height + bar.height),
+    img = Image.new("RGB", (max(left + cell * len(columns) + 10, bar.width + 6, title_width), top + cell * len(rows) + 10),
                     BACKGROUND)
     draw = ImageDraw.Draw(img)
     draw.text((6, 4), title, fill=INK, font=font(13))
+    img.paste(bar, (6, 22))
     for j, name in enumerate(columns):
-        label = Image.new("RGB", (top - 28, cell), BACKGROUND)
+        label = Image.new("RGB", (100, cell), BACKGROUND)
         ImageDraw.Draw(label).text((2, 4), name, fill=INK, font=font(11))
-        img.paste(label.rotate(90, expand=True), (left + j * cell, 26))
+        img.paste(label.rotate(90, expand=True), (left + j * cell, top - 102))
     for i, name in enumerate(rows):
         draw.text((6, top + i * cell + 4), name, fill=INK, font=font(11))
         for j, v in enumerate(values[i]):
@@ -228,5 +230,4 @@ def diverging_heatmap(rows: list[str], columns: list[str], values: list[list[flo
             if marks[i][j]:
                 cx, cy = (box[0] + box[2]) // 2, (box[1] + box[3]) // 2
                 draw.ellipse((cx - 2, cy - 2, cx + 2, cy + 2), fill=INK)
-    img.paste(bar, (6, height))
     return img

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from .analysis import AnalysisReport, Probes, Rate, UnitReport, key_effects, mean_probe_images
+from .analysis import AnalysisReport, Probes, Rate, UnitReport, hidden_layers, key_effects, mean_probe_images
 from .files import atomic_file
 from .model import LetterMLP
 from .pictures import BACKGROUND, INK, SERIES, colour_bar, diverging_heatmap, font, gray_tile, render_sheet, save_image, titled_grid, training_curves, weight_tile
@@ -42,7 +42,7 @@ def sorted_by_label(units: list[UnitReport]) -> list[UnitReport]:
 def weight_grid(model: LetterMLP, units: list[UnitReport], columns: int = 8) -> Image.Image:
     """First-layer units' incoming weights on ONE shared red/blue scale (legend below),
     titled with label and votes."""
-    weights = model.hidden[0].weight.detach().cpu()
+    weights = hidden_layers(model)[0].weight.detach().cpu()
     first = [u for u in units if u.layer == 1]
     scale = float(weights[[u.index for u in first]].abs().max()) if first else 1.0
     tiles = [weight_tile(weights[u.index].tolist(), scale=scale) for u in first]
@@ -80,8 +80,11 @@ def misclassification_panel(probes: Probes, report: AnalysisReport) -> Image.Ima
     """Each lone stroke (its mean probe image) above the share of samples called each letter."""
     means = mean_probe_images(probes)
     mis = report.misclassification
-    tiles, titles = [], []
-    for s in mis.lone_strokes if mis else []:
+    tiles: list[Image.Image] = []
+    titles: list[list[str]] = []
+    if mis is None:
+        return titled_grid(tiles, titles)
+    for s in mis.lone_strokes:
         tile = gray_tile([int(v) for v in means[s.role].flatten().tolist()], zoom=4)
         bars = _bars({c: s.called[c].rate for c in CLASSES}, width=tile.width + 40)
         combined = Image.new("RGB", (bars.width, tile.height + bars.height), BACKGROUND)
@@ -161,7 +164,7 @@ def write_report(out: Path, model: LetterMLP, probes: Probes, report: AnalysisRe
                  ", ".join(f"{e['unit']} {e['response']:.2f}" for e in report.units_by_role[r]) or "none"]
                 for r in ROLES]),
         _figure("roles.png", pictures["roles.png"],
-                "Every unit's response to every stroke alone, on one red/blue scale (legend at the bottom); a dot "
+                "Every unit's response to every stroke alone, on one red/blue scale (legend on top); a dot "
                 "marks the strokes it fires on. Units are sorted by label."),
         _figure("weights.png", pictures["weights.png"],
                 "Incoming weights of each first-layer unit, all tiles on one shared scale, titled with label and "
