@@ -12,7 +12,7 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 from typer.core import TyperGroup
@@ -412,8 +412,8 @@ def decay(
     from dataclasses import replace
 
     base = QUICK_DECAY if quick else DECAY
-    config = replace(
-        base, device=device, workers=workers,
+    changes: dict[str, Any] = dict(
+        device=device, workers=workers,
         **({"sizes": _numbers(sizes, int, "--sizes")} if sizes else {}),
         **({"decays": _numbers(decays, float, "--decays")} if decays else {}),
         **({"l1": l1} if l1 is not None else {}), **({"seeds": seeds} if seeds is not None else {}),
@@ -421,6 +421,7 @@ def decay(
         **({"test_count": test_count} if test_count is not None else {}),
         **({"probes": probes} if probes is not None else {}),
         **({"handwriting": handwriting} if handwriting is not None else {}))
+    config = replace(base, **changes)
     config.validate()
     if out is not None and out.exists() and not out.is_dir():
         raise LettersError(f"--out {out} is a file; give a folder for decay.png and decay.html")
@@ -471,7 +472,7 @@ def demo(
     console = _console()
     console.print(f"letters demo: writing into {folder}")
     progress, task = _progress("working", 1)
-    steps = []
+    steps: list[str] = []
 
     def on_step(name: str, done: int, total: int):
         if not steps or steps[-1] != name:

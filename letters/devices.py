@@ -16,7 +16,7 @@ def resolve_device(name: str = "auto") -> torch.device:
     name = (name or "auto").strip().lower()
     if name == "auto":
         if torch.accelerator.is_available():
-            return torch.accelerator.current_accelerator()
+            return torch.accelerator.current_accelerator() or torch.device("cpu")
         return torch.device("cpu")
     try:
         device = torch.device(name)

@@ -310,8 +310,7 @@ class Pad:
         x = image_tensor(seen).flatten().float()[None] / 255.0
         with torch.no_grad():
             acts = self.model.hidden_activations(x)
-            probs = torch.softmax(self.model.output(acts[-1]), 1)[0]
-        probs = probs.tolist()
+            probs: list[float] = torch.softmax(self.model.output(acts[-1]), 1)[0].tolist()
         top = max(range(len(probs)), key=probs.__getitem__)
         values = [a[0].tolist() for a in acts]  # per layer, every unit's activation
         layer, last = len(values), values[-1]

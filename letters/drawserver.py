@@ -19,6 +19,7 @@ import webbrowser
 from dataclasses import asdict
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -207,7 +208,7 @@ class DrawServer:
         self.warning = None if self.local else (
             f"serving on {config.host}, not 127.0.0.1: anyone who can reach this machine can open the page, "
             "drive the network" + (" and file drawings" if collect else ""))
-        self.server = None
+        self.server: Any = None  # a uvicorn.Server once attached (uvicorn is imported only then)
 
     def attach(self, pad: Pad) -> None:
         """Build the app for this pad, with a fresh token."""

@@ -148,7 +148,7 @@ def morph_form(morph: Morph, t: float) -> Letterform:
         controls = tuple(((1 - t) * x0 + t * x1, (1 - t) * y0 + t * y1)
                          for (x0, y0), (x1, y1) in zip(pa.controls, target))
         kind = pa.kind if pa.kind == pb.kind else "curve"
-        moving[a] = Piece(a, kind, controls)
+        moving[a] = Piece(a, kind, controls)  # type: ignore[arg-type]  # as many points as the pieces blended
     pieces = tuple(moving.get(p.role, p) for p in start.pieces if p.feature is None)
     return Letterform(f"{morph.name}@{t:.3f}", pieces)
 
@@ -544,7 +544,7 @@ def _handwriting(path: str):
     return data.images, data.labels
 
 
-def _data_for_seed(config: DecayConfig, seed: int):
+def _data_for_seed(config: DecayConfig, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Glyphs for one seed: the first `size` of them train (classes interleave, so any prefix is
     balanced); the last `test_count` are the fresh test set, shared by every size."""
     from .config import DatasetConfig
@@ -652,7 +652,7 @@ def _sweep(config: DecayConfig, cache: Path | None, progress) -> DecayReport:
         progress(len(cells), total, "cached")
     if missing:
         probe_set = build_probe_set(config.probes)
-        data = {}
+        data: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
         for (size, seed, penalty, strength), key in sorted(missing, key=lambda m: m[0][1]):
             if seed not in data:
                 data = {seed: _data_for_seed(config, seed)}  # one seed's glyphs in memory at a time
@@ -692,7 +692,8 @@ def paired_difference(cells: list[Cell], measure: str, size: int, strength: floa
     base = {c.seed: cell_measure(c, measure) for c in cells if c.size == size and c.penalty == "l2" and c.strength == 0}
     other = {c.seed: cell_measure(c, measure) for c in cells
              if c.size == size and c.penalty == penalty and c.strength == strength}
-    return mean_interval([other[s] - base[s] for s in other if s in base and other[s] is not None and base[s] is not None])
+    pairs = [(other[s], base.get(s)) for s in other]
+    return mean_interval([o - b for o, b in pairs if o is not None and b is not None])
 
 
 def decay_verdicts(report: DecayReport) -> dict:
@@ -719,7 +720,9 @@ def decay_verdicts(report: DecayReport) -> dict:
     else:
         narrows = f"Not shown: no training size's paired interval excludes no change at decay {top:g} ({'; '.join(parts)})."
 
-    better, worse, flat = [], [], []
+    better: list[str] = []
+    worse: list[str] = []
+    flat: list[str] = []
     for size in sizes:
         diffs = {s: paired_difference(cells, "test_accuracy", size, s) for s in strengths}
         best = max(strengths, key=lambda s: diffs[s].mean)

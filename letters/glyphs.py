@@ -230,13 +230,13 @@ def render_parts(letter: str, seed: int, config: GeneratorConfig, role_sets,
     """The full glyph, and for each set of roles an image of only those strokes, drawn
     whole and placed exactly where they sit in the normalised full glyph (the frame
     comes from the full glyph, never from the strokes alone). `form` as in glyph_pieces."""
-    form, paths = glyph_pieces(letter, seed, config, form)
+    name, paths = glyph_pieces(letter, seed, config, form)
     roles = letter_roles(letter)
     ink, coverage = _ink_and_roles(paths, roles)
     image, transform = preprocess_gray(ink)  # the one preprocessing function
     framed = (sample_frame(coverage, transform.box) if isinstance(coverage, Image.Image)
               else [sample_frame(mask, transform.box) for mask in coverage])
-    glyph = RenderedGlyph(letter, form, image, framed, transform)
+    glyph = RenderedGlyph(letter, name, image, framed, transform)
     parts = [apply_transform(_ink_and_roles([p for p in paths if p.role in chosen], roles)[0], transform)
              for chosen in role_sets]  # drawn the same way as the glyph, so all roles together give the glyph
     return glyph, parts

@@ -37,11 +37,12 @@ def open_image(path: str | Path) -> Image.Image:
             if width * height > MAX_PIXELS:
                 raise LettersError(f"image is {width}x{height} = {width * height / 1e6:.0f} megapixels, over the "
                                    f"{MAX_PIXELS // 1_000_000} megapixel limit (scale it down first)")
-            if getattr(image, "n_frames", 1) > 1:
-                raise LettersError(f"animated image with {image.n_frames} frames (save the one frame to classify "
+            frames = getattr(image, "n_frames", 1)  # only animated formats have it
+            if frames > 1:
+                raise LettersError(f"animated image with {frames} frames (save the one frame to classify "
                                    "as a still image)")
             image.load()
-            image = ImageOps.exif_transpose(image)
+            image = ImageOps.exif_transpose(image)  # type: ignore[assignment]  # ImageFile -> Image
     except LettersError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):

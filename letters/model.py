@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Iterator, cast, overload
 
 import torch
 from torch import nn
@@ -32,13 +33,29 @@ class ModelDims:
         return cls(int(d["inputs"]), tuple(int(h) for h in d["hidden"]), int(d["outputs"]))
 
 
+class LinearLayers(nn.ModuleList):
+    """A ModuleList of nn.Linear that says so to the type checker (same state_dict keys)."""
+
+    @overload  # type: ignore[override]
+    def __getitem__(self, index: int) -> nn.Linear: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> LinearLayers: ...
+
+    def __getitem__(self, index: int | slice) -> nn.Linear | LinearLayers:
+        return cast("nn.Linear | LinearLayers", super().__getitem__(index))
+
+    def __iter__(self) -> Iterator[nn.Linear]:
+        return cast(Iterator[nn.Linear], super().__iter__())
+
+
 class LetterMLP(nn.Module):
     def __init__(self, dims: ModelDims):
         super().__init__()
         check_hidden(dims.hidden)
         self.dims = dims
         sizes = (dims.inputs, *dims.hidden)
-        self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes, sizes[1:]))
+        self.hidden = LinearLayers(nn.Linear(a, b) for a, b in zip(sizes, sizes[1:]))
         self.output = nn.Linear(sizes[-1], dims.outputs)
         for layer in self.layers():  # Glorot-uniform, as Keras and scikit-learn: learns faster here than torch's default
             bound = math.sqrt(6.0 / (layer.in_features + layer.out_features))

@@ -25,7 +25,7 @@ ROLE_COLOURS = {  # RGB per role on the contact sheet; each letter's three roles
 SERIES = [(31, 119, 180), (214, 39, 40), (44, 160, 44), (255, 127, 14), (148, 103, 189), (140, 86, 75)]
 
 
-def font(size: int = 12) -> ImageFont.ImageFont:
+def font(size: int = 12) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
     try:
         return ImageFont.load_default(size=size)
     except TypeError:  # Pillow built without FreeType: the fixed bitmap font

@@ -44,6 +44,13 @@ class Transform:
 SMALL_IMAGE = 1 << 16  # pixels: frame masks up to this size are cached (the generator's canvases)
 
 
+
+def _extrema(image: Image.Image) -> tuple[float, float]:
+    """(lowest, highest) value of a one-band image (Pillow types it for every band count)."""
+    lo, hi = image.getextrema()
+    return lo, hi  # type: ignore[return-value]
+
+
 def _frame_mask(size: tuple[int, int]) -> Image.Image:
     """255 on the one-pixel frame of an image of this size, 0 inside; cached for small
     images only, so a folder of large photos does not pile up full-size masks."""
@@ -88,7 +95,7 @@ def _to_gray(image: Image.Image) -> Image.Image:
     mode = image.mode
     if mode.startswith("I") or mode == "F":  # 16- and 32-bit grey: scale down, do not clip
         image = image.convert("F") if mode != "F" else image
-        hi = image.getextrema()[1]
+        hi = _extrema(image)[1]
         scale = 255.0 / 65535.0 if hi > 255 else 1.0
         return image.point(lambda v: v * scale).convert("L")
     has_alpha = mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
@@ -96,12 +103,12 @@ def _to_gray(image: Image.Image) -> Image.Image:
         return image.convert("L") if mode != "CMYK" else image.convert("RGB").convert("L")
     rgba = image.convert("RGBA")
     alpha = rgba.getchannel("A")
-    if alpha.getextrema()[0] == 255:
+    if _extrema(alpha)[0] == 255:
         return rgba.convert("L")
     paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
     gray = Image.alpha_composite(paper, rgba).convert("L")
-    lo, hi = gray.getextrema()
-    a_lo, a_hi = alpha.getextrema()
+    lo, hi = _extrema(gray)
+    a_lo, a_hi = _extrema(alpha)
     if hi - lo < 0.25 * (a_hi - a_lo):  # ink as light as the paper: the shape lives in alpha
         return Image.eval(alpha, lambda v: 255 - v)
     return gray
@@ -162,8 +169,8 @@ def fit_transform(gray: Image.Image) -> Transform:
 def _fit(gray: Image.Image) -> tuple[Transform, Image.Image]:
     """The transform, and the framed ink before the gain (so preprocess need not resample twice)."""
     background = _border_median(gray)
-    lo, hi = gray.getextrema()
-    darkest = lo if background >= 128 else hi  # light paper means dark ink, and the reverse
+    lo, hi = _extrema(gray)
+    darkest = int(lo if background >= 128 else hi)  # light paper means dark ink, and the reverse
     if abs(background - darkest) < 16:
         raise LettersError(_BLANK)
     ink = gray.point(_ink_lut(background, darkest))
@@ -176,7 +183,7 @@ def _fit(gray: Image.Image) -> tuple[Transform, Image.Image]:
     cx, cy = x0 + mx, y0 + my
     box = (cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2)
     framed = sample_frame(ink, box)
-    return Transform(background, darkest, box, max(int(framed.getextrema()[1]), 1)), framed
+    return Transform(background, darkest, box, max(int(_extrema(framed)[1]), 1)), framed
 
 
 @functools.lru_cache(maxsize=256)

@@ -62,6 +62,7 @@ def arc(role: str, cx: float, cy: float, rx: float, ry: float, deg0: float, deg1
 
 def _a_form(name: str, bar: float, top: str = "pointed") -> Letterform:
     """A with its crossbar at height `bar` (0 = top, 1 = baseline)."""
+    legs: tuple[Piece, ...]
     if top == "pointed":
         legs = (line("A.left_diagonal", (0.0, 1.0), (0.45, 0.0)),
                 line("A.right_diagonal", (0.45, 0.0), (0.9, 1.0)))
@@ -88,6 +89,8 @@ def _a_form(name: str, bar: float, top: str = "pointed") -> Letterform:
 def _b_form(name: str, waist: float, gap: float, shape: str) -> Letterform:
     """B with its bowls meeting at height `waist`, starting `gap` right of the spine."""
     x0 = 0.1 + gap
+    spine: tuple[Piece, ...]
+    bowls: tuple[Piece, ...]
     spine = (line("B.spine", (0.1, 0.0), (0.1, 1.0)),
              line("B.spine", (0.0, 0.0), (0.1, 0.0), feature="serif"),
              line("B.spine", (0.0, 1.0), (0.1, 1.0), feature="serif"),

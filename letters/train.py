@@ -74,12 +74,12 @@ class TrainResult:
 
 def l2_penalty(model: LetterMLP) -> torch.Tensor:
     """Sum of squared connection weights over every layer; biases are not connections."""
-    return sum((layer.weight ** 2).sum() for layer in model.layers())
+    return torch.stack([(layer.weight ** 2).sum() for layer in model.layers()]).sum()
 
 
 def l1_penalty(model: LetterMLP) -> torch.Tensor:
     """Sum of absolute connection weights: L1, which pushes weights to exactly zero."""
-    return sum(layer.weight.abs().sum() for layer in model.layers())
+    return torch.stack([layer.weight.abs().sum() for layer in model.layers()]).sum()
 
 
 @torch.no_grad()
@@ -161,15 +161,15 @@ def train_model(data: Dataset, config: TrainConfig, on_step: StepCallback | None
                 penalty_sum += penalty.detach()
                 if on_step:
                     on_step((epoch - 1) * steps_per_epoch + step + 1, config.epochs * steps_per_epoch, model)
-            data_loss, penalty = data_sum.item() / steps_per_epoch, penalty_sum.item() / steps_per_epoch
-            total = data_loss + penalty
+            mean_data, mean_penalty = data_sum.item() / steps_per_epoch, penalty_sum.item() / steps_per_epoch
+            total = mean_data + mean_penalty
             stepping += time.perf_counter() - epoch_start
             if not math.isfinite(total):
                 raise OptionError("lr", f"{config.lr:g}: training diverged at epoch {epoch} (loss is {total}); the "
                                         f"learning rate is probably too high, try {config.lr / 10:g}")
             model.eval()
             record = EpochRecord(
-                epoch=epoch, data_loss=data_loss, penalty=penalty, total_loss=total,
+                epoch=epoch, data_loss=mean_data, penalty=mean_penalty, total_loss=total,
                 train_accuracy=accuracy(model, x_train, y_train), val_accuracy=accuracy(model, x_val, y_val),
                 weight_norms=[float(layer.weight.detach().norm()) for layer in model.layers()],
                 lr=optimizer.param_groups[0]["lr"], seconds=round(stepping, 4),
