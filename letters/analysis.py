@@ -265,22 +265,26 @@ def masked_logits(model: LetterMLP, x: torch.Tensor, masks: list, first: torch.T
     """Logits with hidden units scaled by masks: masks[i] is None or (K, units of layer i),
     1 keeps a unit and 0 zeroes it. x (N, 784) -> (N, classes), or (K, N, classes) with masks.
     `first`, the first layer's activations on x when already known, saves recomputing them."""
-    h = x
-    last = len(model.hidden) - 1
-    for i, (layer, mask) in enumerate(zip(hidden_layers(model), masks)):
-        h = first if i == 0 and first is not None else torch.relu(layer(h))
-        if mask is None:
-            continue
-        if i == last:  # fold the mask into the output weights: one matrix product for all K sets
-            w = mask[:, :, None] * model.output.weight.T[None]  # (K, units, classes)
-            if h.dim() == 2:
-                k, units, c = w.shape
-                out = (h @ w.permute(1, 0, 2).reshape(units, k * c)).reshape(len(h), k, c).permute(1, 0, 2)
-            else:
-                out = h @ w
-            return out + model.output.bias
-        h = (h[None] if h.dim() == 2 else h) * mask[:, None, :]  # (K, N, units)
-    return model.output(h)
+    layers = hidden_layers(model)
+    h = first if first is not None else torch.relu(layers[0](x))
+    if len(layers) == 2:
+        pre = layers[1](h)  # (N, units2)
+        if masks[0] is not None:  # remove only the zeroed units' share: a few columns, not K dense products
+            zeroed = 1.0 - masks[0]  # (K, units1)
+            idx = zeroed.topk(max(1, int(zeroed.sum(1).max())), dim=1).indices  # (K, s), padded with kept units
+            share = h[:, idx].permute(1, 0, 2) * zeroed.gather(1, idx)[:, None, :]  # (K, N, s)
+            pre = pre[None] - torch.bmm(share, layers[1].weight.T[idx])  # (K, N, units2)
+        h = torch.relu(pre)
+    mask = masks[-1]
+    if mask is None:
+        return model.output(h)
+    w = mask[:, :, None] * model.output.weight.T[None]  # (K, units, classes): the last mask folded into the output
+    if h.dim() == 2:
+        k, units, c = w.shape
+        out = (h @ w.permute(1, 0, 2).reshape(units, k * c)).reshape(len(h), k, c).permute(1, 0, 2)
+    else:
+        out = h @ w
+    return out + model.output.bias
 
 
 def forward_ablated(model: LetterMLP, x: torch.Tensor, ablate: dict | None = None) -> torch.Tensor:
@@ -338,11 +342,15 @@ class InkPixels:
         """(units, M) weight x input for first-layer weights (units, 784)."""
         return weights.index_select(1, self.pixel) * self.value[None]
 
+    def gated_first_layer(self, model: LetterMLP, x: torch.Tensor) -> torch.Tensor:
+        """(units1, M): each first-layer weight on each ink entry, zero where that unit is off."""
+        first = hidden_layers(model)[0]
+        gate = (first(x) > 0).float()  # (N, units1)
+        return gate.index_select(0, self.sample).T * first.weight.detach().index_select(1, self.pixel)
+
     def second_layer(self, model: LetterMLP, x: torch.Tensor, units: slice) -> torch.Tensor:
         """(units, M) gradient x input of second-layer units: w2 (gate * w1) x, exact for ReLU."""
-        w1 = hidden_layers(model)[0].weight.detach()
-        gate = (hidden_layers(model)[0](x) > 0).float()  # (N, units1)
-        through = gate.index_select(0, self.sample).T * w1.index_select(1, self.pixel)  # (units1, M)
+        through = self.gated_first_layer(model, x)
         return (hidden_layers(model)[1].weight.detach()[units] @ through) * self.value[None]
 
 
@@ -468,9 +476,15 @@ def analyze_units(model: LetterMLP, probes: Probes, config: AnalysisConfig,
         active = (h.max(0).values > EPSILON)
         response = (by_role - baseline[None]) * scale[:, None]  # (roles, units)
         costs = _ablation_costs(model, x_full, probes.full_labels, layer)
-        iou = torch.cat([dissect(ink.first_layer(hidden_layers(model)[0].weight.detach()[a:a + 64]) if layer == 0 else
-                                 ink.second_layer(model, x_full, slice(a, a + 64)), ink, config.quantile)
-                         for a in range(0, h.shape[1], 64)])  # 64 units at a time bounds the memory
+        if layer == 0:
+            w1 = hidden_layers(model)[0].weight.detach()
+            iou = torch.cat([dissect(ink.first_layer(w1[a:a + 64]), ink, config.quantile)
+                             for a in range(0, h.shape[1], 64)])  # 64 units at a time bounds the memory
+        else:
+            through = ink.gated_first_layer(model, x_full)
+            w2 = hidden_layers(model)[1].weight.detach()
+            iou = torch.cat([dissect((w2[a:a + 64] @ through) * ink.value[None], ink, config.quantile)
+                             for a in range(0, h.shape[1], 64)])
         bias = hidden_layers(model)[layer].bias.detach()
         for u in range(h.shape[1]):
             resp = {r: float(response[k, u]) for k, r in enumerate(ROLES)}
@@ -607,9 +621,8 @@ def _predictions(model: LetterMLP, x: torch.Tensor, masks: list) -> torch.Tensor
     """(K, N) predicted class under K mask sets (chunked to bound memory)."""
     k = next((m.shape[0] for m in masks if m is not None), 1)
     first = torch.relu(hidden_layers(model)[0](x))
-    # K copies of a layer's activations unless only the last layer is masked (folded into the output weights)
-    widest = max(layer.out_features for layer, m in zip(hidden_layers(model)[:-1], masks) if m is not None) \
-        if any(m is not None for m in masks[:-1]) else model.output.out_features
+    # K copies of the second layer's activations with two layers; of the logits with one
+    widest = hidden_layers(model)[-1].out_features if len(masks) == 2 else model.output.out_features
     chunk = max(1, 8_000_000 // (len(x) * widest))
     out = []
     for start in range(0, k, chunk):
@@ -665,7 +678,15 @@ def misclassification(model: LetterMLP, probes: Probes, units: list[UnitReport],
         random_masks = _control_masks(units, chosen, sizes, CONTROL_SETS, False, g)
         vote_masks = _control_masks(units, chosen, sizes, CONTROL_SETS, True, g)
         all_masks = [torch.cat([a, b, c]) for a, b, c in zip(real, random_masks, vote_masks)]
-        parts_after, full_after = split(_predictions(model, x, all_masks))
+        # the controls only on what the verdicts use: every stroke alone, the other letters' deletion
+        # most often called the target, and whole glyphs
+        others = [s for s in groups if len(s) > 1 and not s[0].startswith(target + ".")]
+        measured = [(r,) for r in ROLES] + ([max(others, key=lambda s: called[s][target].k)] if others else [])
+        x_measured = torch.cat([probes.x(s) for s in measured] + [probes.x("full")])
+        after_all = _predictions(model, x_measured, all_masks)
+        sizes_measured = [len(probes.parts[s]) for s in measured]
+        parts_after = list(after_all[:, :sum(sizes_measured)].split(sizes_measured, dim=1))
+        full_after = after_all[:, sum(sizes_measured):]
 
         def effect(measure: str, before: torch.Tensor, after: torch.Tensor) -> AblationEffect:
             """before (n,) and after (1 + 2 * CONTROL_SETS, n) booleans: the rate moves."""
@@ -683,7 +704,8 @@ def misclassification(model: LetterMLP, probes: Probes, units: list[UnitReport],
                                   round(float(rnd.median()), 4), as_extreme(rnd),
                                   round(float(vote.median()), 4), as_extreme(vote))
 
-        for s, before, after in zip(groups, parts_before, parts_after):
+        for s, after in zip(measured, parts_after):
+            before = parts_before[groups.index(s)]
             effects.append(effect(f"{' + '.join(s)} {'alone ' if len(s) == 1 else ''}called {target}",
                                   before[0] == ti, after == ti))
         effects.append(effect("accuracy on whole glyphs", full_before[0] == labels, full_after == labels[None]))

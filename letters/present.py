@@ -249,12 +249,26 @@ def analysis_output(report, width: int, units: int = 0, wide: bool = False, clea
             table.add_row(s.role, *[f"{s.called[c].rate:.0%} [{s.called[c].low:.0%}-{s.called[c].high:.0%}]"
                                     for c in report.classes], str(s.called[report.classes[0]].n))
         out.append(table)
-        out += [wrapped("- " + s, width) for s in mis.summary if not s.startswith("  ")]
+        # the ablation's sentences become the table below
+        out += [wrapped("- " + s, width) for s in mis.summary if not s.startswith(("  ", "Zeroing the "))]
         if mis.ablation.units:
-            table = _plain_table(["measure", "before", "after", "random", "as far", "same vote", "as far"])
-            for e in key_effects(mis):
-                table.add_row(e.measure, f"{e.before.rate:.0%}", f"{e.after.rate:.0%}", f"{e.random_median:.0%}",
-                              f"{e.random_as_extreme:.0%}", f"{e.same_vote_median:.0%}", f"{e.same_vote_as_extreme:.0%}")
+            effects = key_effects(mis)
+            sizes = ", ".join(f"{n} for {what}" for what, n in dict.fromkeys(
+                ("whole glyphs" if e.measure.startswith("accuracy") else "a stroke", e.before.n) for e in effects))
+            out.append(wrapped(f"Zeroing the {len(mis.ablation.units)} shared units: percent [95% interval], n = {sizes}; "
+                               f"random / vote = median over {mis.ablation.control_sets} sets of as many random live "
+                               "units / of units that vote the same way; far = share of those sets that move the rate "
+                               "as far.", width))
+            table = _plain_table(["measure", "before", "after", "random", "far", "vote", "far"])
+            table.columns[0].no_wrap = False  # the one column that may wrap if the numbers grow
+
+            def pct(r) -> str:
+                return f"{100 * r.rate:.0f} [{100 * r.low:.0f}-{100 * r.high:.0f}]"
+
+            for e in effects:
+                table.add_row(e.measure, pct(e.before), pct(e.after), f"{100 * e.random_median:.0f}",
+                              f"{100 * e.random_as_extreme:.0f}%", f"{100 * e.same_vote_median:.0f}",
+                              f"{100 * e.same_vote_as_extreme:.0f}%")
             out.append(table)
     if report.weight_decay_comparison:
         table = Table(title="weight decay and overfitting (small dataset, same seed)")

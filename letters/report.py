@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from .analysis import AnalysisReport, Probes, Rate, UnitReport, hidden_layers, key_effects, mean_probe_images
+from .analysis import AnalysisReport, Probes, Rate, UnitReport, hidden_layers, mean_probe_images
 from .files import atomic_file
 from .model import LetterMLP
 from .pictures import BACKGROUND, INK, SERIES, colour_bar, diverging_heatmap, font, gray_tile, render_sheet, save_image, titled_grid, training_curves, weight_tile
@@ -205,11 +205,11 @@ def write_report(out: Path, model: LetterMLP, probes: Probes, report: AnalysisRe
                    f"({', '.join(mis.ablation.units)}) are zeroed; so are {mis.ablation.control_sets} random sets of "
                    "as many live units, and as many sets of units whose strongest vote is for the same letter, unit "
                    "for unit. 'As far' is the share of control sets that move the rate at least as far."),
-                html_table(["measure", "before", "after", "random sets: median", "as far", "same-vote sets: median",
-                        "as far"],
-                       [[e.measure, _rate(e.before), _rate(e.after), f"{100 * e.random_median:.0f}%",
-                         f"{100 * e.random_as_extreme:.0f}%", f"{100 * e.same_vote_median:.0f}%",
-                         f"{100 * e.same_vote_as_extreme:.0f}%"] for e in key_effects(mis)]),
+                html_table(["measure", "n", "before [95%]", "after [95%]", "random sets: median", "as far",
+                            "same-vote sets: median", "as far"],
+                           [[e.measure, e.before.n, _rate(e.before), _rate(e.after), f"{100 * e.random_median:.0f}%",
+                             f"{100 * e.random_as_extreme:.0f}%", f"{100 * e.same_vote_median:.0f}%",
+                             f"{100 * e.same_vote_as_extreme:.0f}%"] for e in mis.ablation.effects]),
             ]
         parts.append("<h3>Letters with strokes left out</h3>" + html_table(
             ["letter", "kept strokes", *[f"called {c} [95%]" for c in CLASSES]],

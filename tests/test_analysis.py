@@ -192,10 +192,15 @@ def test_two_layers_any_width(probes):
     product = (model.output.weight @ model.hidden[1].weight).detach()  # (3 classes, 7 units)
     for u in report.units[:7]:
         assert [u.votes[c] for c in "ABC"] == pytest.approx(product[:, u.index].tolist(), abs=1e-4)
-    masks = [torch.ones(2, 7), None]
-    masks[0][1, 3] = 0.0
-    logits = masked_logits(model, probes.x("full")[:4], masks)
-    assert torch.allclose(logits[0], model(probes.x("full")[:4]), atol=1e-5)
+    x = probes.x("full")[:4]
+    masks = [torch.ones(3, 7), torch.ones(3, 5)]
+    masks[0][1, 3] = masks[0][2, 0] = masks[0][2, 6] = masks[1][2, 4] = 0.0
+    logits = masked_logits(model, x, masks)
+    h1 = torch.relu(model.hidden[0](x))
+    for k in range(3):  # by hand: zero the units, run the layers
+        h2 = torch.relu(model.hidden[1](h1 * masks[0][k])) * masks[1][k]
+        assert torch.allclose(logits[k], model.output(h2), atol=1e-5)
+    assert torch.allclose(logits[0], model(x), atol=1e-5)
 
 
 def test_json_is_the_dataclass(runner, tiny_model):
@@ -222,6 +227,15 @@ def test_output_reads_at_80_columns_when_piped(runner, tiny_model, tmp_path, mon
         assert (out / name).exists()
     assert "top curve of B or the left line of A" in page and "Glossary" in page and "<script" not in page
     assert page.count("data:image/png;base64,") == 5  # sample sheet, training curves, heatmap, weights, panel
+
+
+def test_units_shows_the_most_important_first(runner, tiny_model):
+    result = runner.invoke(app, ["analyze", "--model", str(tiny_model), "--probes", "20", "--json"])
+    units = sorted(json.loads(result.stdout)["units"], key=lambda u: -u["ablation_cost"])
+    result = runner.invoke(app, ["analyze", "--model", str(tiny_model), "--probes", "20", "--units", "3"])
+    assert result.exit_code == 0, result.output
+    shown = [line.split()[0] for line in result.stdout.splitlines() if line.startswith("L1.")]
+    assert shown == [u["name"] for u in units[:3]]
 
 
 def test_wide_keeps_the_full_table(runner, tiny_model, monkeypatch):
