@@ -246,7 +246,8 @@ class Pad:
         with torch.no_grad():
             blank = torch.zeros(1, IMAGE_SIZE * IMAGE_SIZE)
             self.baselines = [a[0].tolist() for a in self.model.hidden_activations(blank)]
-            self.biases = [layer.bias.detach().tolist() for layer in self.model.hidden]
+            self.hidden = self.model.layers()[:-1]  # the hidden nn.Linear layers, input side first
+            self.biases = [layer.bias.detach().tolist() for layer in self.hidden]
             self.output_lists = self.model.output.weight.detach().tolist()  # (classes, last units)
         self.labels = {(p.layer, p.index): p.label for p in profiles}
         self.bias_fires = {(p.layer, p.index): p.bias_fires for p in profiles}
@@ -270,9 +271,9 @@ class Pad:
         from .analysis import unit_votes
 
         votes = unit_votes(self.model)
-        first = self.model.hidden[0].weight.detach()
+        first = self.hidden[0].weight.detach()
         units = []
-        for li, layer in enumerate(self.model.hidden):
+        for li, layer in enumerate(self.hidden):
             # a deeper unit's incoming weights are not an image: show them through the first layer
             maps = first if li == 0 else layer.weight.detach() @ first
             note = ("incoming weights" if li == 0 else

@@ -19,7 +19,7 @@ import webbrowser
 from dataclasses import asdict
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -32,6 +32,9 @@ from starlette.routing import Route
 from .config import DrawConfig
 from .drawpad import BadDrawing, Pad, file_drawing, parse_strokes, png_bytes, render
 from .errors import LettersError
+
+if TYPE_CHECKING:
+    import uvicorn
 
 PAGE = "static/draw.html"  # package data, beside this module
 TOKEN_HEADER = "x-letters-token"
@@ -208,7 +211,7 @@ class DrawServer:
         self.warning = None if self.local else (
             f"serving on {config.host}, not 127.0.0.1: anyone who can reach this machine can open the page, "
             "drive the network" + (" and file drawings" if collect else ""))
-        self.server: Any = None  # a uvicorn.Server once attached (uvicorn is imported only then)
+        self.server: uvicorn.Server | None = None
 
     def attach(self, pad: Pad) -> None:
         """Build the app for this pad, with a fresh token."""
@@ -226,6 +229,8 @@ class DrawServer:
 
     def run(self) -> None:
         """Serve until Ctrl-C (KeyboardInterrupt after a clean shutdown) or `stop()`."""
+        if self.server is None:
+            raise LettersError("letters draw: attach a pad before running the server")
         try:
             self.server.run(sockets=[self.sock])
         finally:
