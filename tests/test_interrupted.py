@@ -52,16 +52,6 @@ def test_ctrl_c_while_generate_writes_leaves_no_dataset(tmp_path):
     assert list(tmp_path.iterdir()) == []  # the staging folder was rolled back too
 
 
-def test_ctrl_c_while_generate_force_writes_keeps_the_old_dataset(tmp_path, tiny_dataset):
-    shutil.copytree(tiny_dataset, tmp_path / "old")
-    before = _tree(tmp_path / "old")
-    process = _start(["generate", "--out", "old", "--count", "1500", "--png", "--force"], tmp_path)
-    _when(_staged(tmp_path, "old", "png"), process)
-    assert _signal(process, signal.SIGINT) == 130
-    assert _tree(tmp_path / "old") == before
-    assert [p.name for p in tmp_path.iterdir()] == ["old"]
-
-
 def test_sigkill_while_generate_writes_keeps_the_old_dataset_and_the_next_run_cleans_up(tmp_path, tiny_dataset):
     shutil.copytree(tiny_dataset, tmp_path / "old")
     before = _tree(tmp_path / "old")

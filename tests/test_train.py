@@ -181,7 +181,7 @@ def test_learning_rate_schedule(tiny_dataset, schedule):
     import math
 
     data = load_dataset(tiny_dataset)
-    config = TrainConfig(hidden=(8,), epochs=4, batch_size=64, lr=2e-3, schedule=schedule, device="cpu")
+    config = TrainConfig(hidden=(4,), epochs=3, batch_size=128, lr=2e-3, schedule=schedule, device="cpu")
     _, result = train_model(data, config)
     steps_per_epoch = -(-int((~data.is_val).sum()) // config.batch_size)
     total = config.epochs * steps_per_epoch

@@ -29,10 +29,12 @@ def test_wheel_installed_without_editable_classifies_with_the_shipped_model(tmp_
     wheel = next((tmp_path / "dist").glob("letters-*.whl"))
     shutil.rmtree(source)  # from here on nothing but the wheel can provide letters
     venv = tmp_path / "venv"
-    _run([sys.executable, "-m", "venv", "--system-site-packages", venv], tmp_path)  # torch comes from the system
+    # torch comes from the system; no pip inside (slow to bootstrap): this pip installs into the venv
+    _run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", venv], tmp_path)
     python = venv / "bin" / "python"
     # --ignore-installed: the editable letters in the system site-packages must not satisfy it
-    _run([python, "-m", "pip", "install", "--no-deps", "--no-build-isolation", "--ignore-installed", "-q", wheel], tmp_path)
+    _run([sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "--no-build-isolation",
+          "--ignore-installed", "-q", wheel], tmp_path)
     where = _run([python, "-c", "import letters, letters.shipped as s; print(letters.__file__); print(s.DEFAULT_MODEL)"], tmp_path)
     module, model = where.split()
     assert Path(module).is_relative_to(venv) and Path(model).is_relative_to(venv), where
