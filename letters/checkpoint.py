@@ -1,13 +1,19 @@
 """Checkpoints: one file of plain types, written atomically, loaded with weights_only.
 
 `{"format", "version", "dims", "model_state_dict", "classes", "preprocessing",
-"train_config", "metrics"}`. `load_model` refuses a missing file, a file that is not
-a letters checkpoint, another version, and pickled code, each in one line.
+"train_config", "metrics"}` (extra keys of plain types are allowed). `load_model` refuses,
+each in one line: a missing file, a file that is not regular (a FIFO would hang), a file
+that is not a torch zip archive (a raw pickle), another format or version, pickled code,
+classes other than A, B, C, dims other than 784 inputs and one output per class, and
+weights that are not finite.
 """
 
 from __future__ import annotations
 
+import os
 import pickle
+import stat
+import warnings
 from pathlib import Path
 
 import torch
@@ -15,9 +21,11 @@ import torch
 from .errors import LettersError
 from .files import atomic_file
 from .model import LetterMLP, ModelDims
+from .strokes import CLASSES
 
 FORMAT = "letters-mlp"
 VERSION = 1
+INPUTS = 28 * 28  # the preprocessed image, flattened
 KEYS = ("format", "version", "dims", "model_state_dict", "classes", "preprocessing", "train_config", "metrics")
 
 
@@ -39,12 +47,29 @@ def save_checkpoint(checkpoint: dict, path: str | Path) -> None:
 def read_checkpoint(path: str | Path) -> dict:
     """The checkpoint dict, validated; LettersError in one line otherwise."""
     path = Path(path)
-    if not path.exists():
-        raise LettersError(f"model file {path} does not exist; train one with: letters train --out {path}")
-    if path.is_dir():
-        raise LettersError(f"model file {path} is a folder; give the .pt file that letters train wrote")
     try:
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise LettersError(f"model file {path} does not exist; train one with: letters train --out {path}") from None
+    except OSError as error:
+        raise LettersError(f"model file {path} cannot be read ({error.strerror or error})") from None
+    if stat.S_ISDIR(mode):
+        raise LettersError(f"model file {path} is a folder; give the .pt file that letters train wrote")
+    if not stat.S_ISREG(mode):  # a FIFO would block the read forever, a device could be endless
+        raise LettersError(f"model file {path} is not a regular file (a FIFO, device or socket); "
+                           "give the .pt file that letters train wrote")
+    try:
+        with open(path, "rb") as f:
+            magic = f.read(4)
+    except OSError as error:
+        raise LettersError(f"model file {path} cannot be read ({error.strerror or error})") from None
+    if magic != b"PK\x03\x04":  # torch.save writes a zip archive; anything else is not ours
+        raise LettersError(f"model file {path} is not a letters checkpoint (not a torch zip archive); "
+                           "use one written by letters train")
+    try:
+        with warnings.catch_warnings():  # torch warns about pickle details before refusing; the refusal says it all
+            warnings.simplefilter("ignore")
+            checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
         if "Unsupported global" in str(error) or "GLOBAL" in str(error):  # a class or function to call
             raise LettersError(f"model file {path} holds pickled code, which is refused for safety; "
@@ -63,7 +88,28 @@ def read_checkpoint(path: str | Path) -> dict:
     missing = [k for k in KEYS if k not in checkpoint]
     if missing:
         raise LettersError(f"model file {path} is missing {', '.join(missing)}; retrain it with letters train")
+    _check_contents(path, checkpoint)
     return checkpoint
+
+
+def _check_contents(path: Path, checkpoint: dict) -> None:
+    """Classes, dims and weights that this letters can use; LettersError in one line otherwise."""
+    bad = f"model file {path} is not usable"
+    classes, dims, state = checkpoint["classes"], checkpoint["dims"], checkpoint["model_state_dict"]
+    if classes != list(CLASSES):
+        raise LettersError(f"{bad}: its classes are {classes!r}, not {list(CLASSES)!r}; retrain it with letters train")
+    if not isinstance(dims, dict) or dims.get("inputs") != INPUTS:
+        got = dims.get("inputs") if isinstance(dims, dict) else dims
+        raise LettersError(f"{bad}: it expects {got!r} inputs, not {INPUTS} (28x28 pixels); retrain it with letters train")
+    if dims.get("outputs") != len(classes):
+        raise LettersError(f"{bad}: it has {dims.get('outputs')!r} outputs for {len(classes)} classes; "
+                           "retrain it with letters train")
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise LettersError(f"{bad}: model_state_dict does not hold tensors; retrain it with letters train")
+    for name, tensor in state.items():
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            raise LettersError(f"{bad}: {name} holds NaN or infinite weights (a diverged run); "
+                               "retrain it with a lower --lr")
 
 
 def load_model(path: str | Path, device: str | torch.device = "cpu") -> tuple[LetterMLP, dict]:

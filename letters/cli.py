@@ -8,6 +8,7 @@ and a non-zero exit code; no traceback reaches the user.
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 import traceback
@@ -46,8 +47,18 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
+class _Interrupted(Exception):
+    """Ctrl-C inside a command; typer would turn KeyboardInterrupt into a silent exit 130."""
+
+
 class LettersGroup(TyperGroup):
     """Turns every failure into one line on stderr with a non-zero exit code."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise _Interrupted() from None
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         command = " ".join(a for a in (args if args is not None else sys.argv[1:])[:1] if not a.startswith("-"))
@@ -74,7 +85,7 @@ class LettersGroup(TyperGroup):
         except LettersError as error:
             typer.echo(f"letters: error: {_one_line(error)}", err=True)
             code = EXIT_ERROR
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, _Interrupted):
             typer.echo("letters: stopped by Ctrl-C; nothing half-written was left", err=True)
             code = 130
         except OSError as error:
@@ -142,8 +153,26 @@ def _progress(description: str, total: int, quiet: bool = False):
     return _LazyProgress(progress), task
 
 
-def _print_json(obj) -> None:
-    typer.echo(json.dumps(obj, indent=2, sort_keys=False))
+def _finite(obj):
+    """NaN and infinities as None (JSON null): json.dumps would write NaN, which is not JSON."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    return obj
+
+
+def _print_json(obj, indent: int | None = 2) -> None:
+    typer.echo(json.dumps(_finite(obj), indent=indent, sort_keys=False, allow_nan=False))
+
+
+def _report_failed(failed) -> None:
+    """One line on stderr per input file that could not be used; the command then exits 1, after its work."""
+    for item in failed:
+        path, error = (item["path"], item["error"]) if isinstance(item, dict) else (item.path, item.error)
+        typer.echo(f"letters: error: {path}: {error}", err=True)
 
 
 def _parse_hidden(text: str) -> tuple[int, ...]:
@@ -198,6 +227,7 @@ def train(
     schedule: Annotated[str, typer.Option(help="Learning rate over the run: cosine (decays to 0) or constant.")] = TRAIN.schedule,
     device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:N or mps.")] = TRAIN.device,
     seed: Annotated[int, typer.Option(help="Seed for initial weights and batch order.")] = TRAIN.seed,
+    force: Annotated[bool, typer.Option("--force", help="Allow --out to be the shipped model file.")] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON instead of a table.")] = False,
 ):
     """Train the MLP with an explicit weight-decay term on the weights (not the biases)."""
@@ -205,7 +235,11 @@ def train(
                          batch_size=batch_size, lr=lr, schedule=schedule, device=device, seed=seed)
     config.validate()
     from .present import as_json, training_summary, training_table
+    from .shipped import DEFAULT_MODEL
     from .train import train_and_save
+
+    if not force and out.resolve() == DEFAULT_MODEL.resolve():
+        raise LettersError(f"--out {out} is the shipped model; add --force to replace it, or write elsewhere")
 
     progress, task = _progress("training", epochs, quiet=json_output)
     with progress:
@@ -219,14 +253,18 @@ def train(
         console = _console()
         console.print(training_table(result))
         console.print(training_summary(result))
+    _report_failed(result.failed)
     if result.interrupted:
         typer.echo("letters: stopped by Ctrl-C; kept the best checkpoint so far", err=True)
         raise typer.Exit(130)
+    if result.failed:
+        raise typer.Exit(EXIT_ERROR)
 
 
 @app.command()
 def classify(
-    paths: Annotated[list[Path], typer.Argument(help="Image files or folders (searched recursively).", show_default=False)],
+    paths: Annotated[list[Path], typer.Argument(help="Image files or folders (searched recursively).", show_default=False,
+                                                readable=False)],  # an unreadable file is one line, not a usage error
     model: Annotated[Optional[Path], typer.Option(help="Checkpoint file; default: the shipped model.")] = None,
     min_confidence: Annotated[float, typer.Option(help="Below this top probability the answer is marked unsure.")] = CLASSIFY.min_confidence,
     json_output: Annotated[bool, typer.Option("--json", help="JSON Lines: one object per image.")] = False,
@@ -255,12 +293,11 @@ def classify(
         explain_predictions(net, checkpoint["classes"], loaded, predictions, config)
     if json_output:
         for prediction in predictions:
-            typer.echo(json.dumps(as_json(prediction)))
+            _print_json(as_json(prediction), indent=None)
     else:
         _print_classification(predictions, checkpoint["classes"])
     failed = [p for p in predictions if p.error is not None]
-    for prediction in failed:
-        typer.echo(f"letters: error: {prediction.path}: {prediction.error}", err=True)
+    _report_failed(failed)
     if failed:
         raise typer.Exit(EXIT_ERROR)
 
@@ -276,7 +313,8 @@ def _print_classification(predictions, classes) -> None:
 
 @app.command()
 def evaluate(
-    folder: Annotated[Path, typer.Argument(help="Folder with A/, B/, C/ subfolders of images.", show_default=False)],
+    folder: Annotated[Path, typer.Argument(help="Folder with A/, B/, C/ subfolders of images.", show_default=False,
+                                           readable=False)],
     model: Annotated[Optional[Path], typer.Option(help="Checkpoint file; default: the shipped model.")] = None,
     worst: Annotated[int, typer.Option(help="How many of the worst-classified files to list.")] = EVALUATE.worst,
     json_output: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
@@ -291,13 +329,14 @@ def evaluate(
     result = evaluate_folder(net, checkpoint["classes"], folder, worst=max(0, worst))
     if json_output:
         _print_json(as_json(result))
-        return
-    console = _console()
-    console.print(evaluation_summary(result))
-    for table in evaluation_tables(result):
-        console.print(table)
-    for f in result.failed:
-        typer.echo(f"letters: error: {f.path}: {f.error}", err=True)
+    else:
+        console = _console()
+        console.print(evaluation_summary(result))
+        for table in evaluation_tables(result):
+            console.print(table)
+    _report_failed(result.failed)
+    if result.failed:  # as classify: the others were scored, but not every file was
+        raise typer.Exit(EXIT_ERROR)
 
 
 @app.command()
@@ -481,7 +520,7 @@ def demo(
         progress.update(task, completed=done, total=total)
 
     with progress:
-        result = run_demo(folder, config, on_step=on_step)
+        result = run_demo(folder, config, on_step=on_step, reserved=out is None)
     console.print(f"1. generated {result.count} glyphs: {result.files['sheet']}")
     console.print(f"2. trained {result.hidden} units in {result.train.train_seconds:.1f} s, "
                   f"validation accuracy {result.train.val_accuracy:.4f}: {result.files['curves']}")

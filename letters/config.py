@@ -6,9 +6,40 @@ still answer `--help` quickly. Each field says why it has its value.
 
 from __future__ import annotations
 
+import math
+import os
 from dataclasses import asdict, dataclass, field
 
 from .errors import OptionError
+
+GLYPH_BYTES = 12_500  # measured: peak memory grows 12.5 KB a glyph (generate --count 3000 vs 30000)
+PROBE_BYTES = 1_200_000  # measured: peak memory grows 1.16 MB a probe (analyze --probes 50 vs 400)
+PARAM_BYTES = 16  # per network parameter while training: weight, gradient and Adam's two moments, float32
+INPUTS = 28 * 28  # the network's input size (preprocess.IMAGE_SIZE squared; not imported, to stay light)
+MAX_WORKERS = 256  # generate's processes: far more than any machine's cores
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to a new allocation (Linux: MemAvailable), else physical memory."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_memory(option: str, value, needed: int, fix: str) -> None:
+    """Refuse work whose memory estimate exceeds what is available, naming both figures."""
+    have = available_memory()
+    if have is not None and needed > have:
+        raise OptionError(option, f"{value} needs about {needed / 1e9:.1f} GB of memory and {have / 1e9:.1f} GB "
+                                  f"is available; {fix}")
 
 
 def check_hidden(sizes: tuple[int, ...]) -> None:
@@ -22,7 +53,7 @@ class Paths:
     """Where the commands read and write when no path is given (relative to the current folder)."""
 
     data: str = "data/glyphs"  # `letters generate` writes and `letters train` reads this dataset
-    model: str = "models/letters-mlp.pt"  # `letters train` writes here (the shipped model is package data)
+    model: str = "letters-mlp.pt"  # `letters train` writes here, in the working folder (the shipped model is package data)
 
 
 @dataclass(frozen=True)
@@ -73,10 +104,12 @@ class DatasetConfig:
             raise OptionError("count", f"{self.count} is over 10 million; generate several datasets instead")
         if not 0.0 < self.val_fraction < 1.0:
             raise OptionError("val_fraction", f"{self.val_fraction} is outside (0, 1); use e.g. 0.1")
-        if not 1 <= self.workers <= 256:
-            raise OptionError("workers", f"{self.workers}: use 1 or more worker processes")
+        if not 1 <= self.workers <= MAX_WORKERS:
+            raise OptionError("workers", f"{self.workers}: use 1 to {MAX_WORKERS} worker processes")
         if not 0 <= self.seed < 2 ** 31:
             raise OptionError("seed", f"{self.seed} is outside 0..2147483647")
+        check_memory("count", self.count, self.count * GLYPH_BYTES,
+                     f"use at most --count {max(1, int((available_memory() or 0) // GLYPH_BYTES))}")
 
 
 @dataclass(frozen=True)
@@ -104,12 +137,15 @@ class TrainConfig:
             raise OptionError("epochs", f"{self.epochs}: train for at least one epoch")
         if self.batch_size < 1:
             raise OptionError("batch_size", f"{self.batch_size}: use a positive batch size, e.g. 256")
-        if not self.lr > 0 or self.lr != self.lr:
-            raise OptionError("lr", f"{self.lr}: use a positive learning rate, e.g. 1e-3")
+        if not (self.lr > 0 and math.isfinite(self.lr)):
+            raise OptionError("lr", f"{self.lr}: use a positive finite learning rate, e.g. 1e-3")
         if self.schedule not in ("cosine", "constant"):
             raise OptionError("schedule", f"{self.schedule!r}: use cosine or constant")
-        if not self.weight_decay >= 0:
-            raise OptionError("weight_decay", f"{self.weight_decay}: use zero or a positive strength, e.g. 1e-4")
+        if not (self.weight_decay >= 0 and math.isfinite(self.weight_decay)):
+            raise OptionError("weight_decay", f"{self.weight_decay}: use zero or a positive finite strength, e.g. 1e-4")
+        sizes = (INPUTS, *self.hidden, 3)
+        check_memory("hidden", ",".join(map(str, self.hidden)),
+                     PARAM_BYTES * sum((a + 1) * b for a, b in zip(sizes, sizes[1:])), "use fewer units, e.g. 128")
         if self.penalty not in ("l2", "l1"):
             raise OptionError("penalty", f"{self.penalty!r}: use l2 or l1")
 
@@ -150,6 +186,8 @@ class AnalysisConfig:
     def validate(self) -> None:
         if self.probes < 1:
             raise OptionError("probes", f"{self.probes}: use at least one probe per role")
+        check_memory("probes", self.probes, self.probes * PROBE_BYTES,
+                     f"use at most --probes {max(1, int((available_memory() or 0) // PROBE_BYTES))}")
         if self.units < 0:
             raise OptionError("units", f"{self.units}: use 0 (all) or a positive number")
 

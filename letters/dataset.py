@@ -64,12 +64,36 @@ def _write_pngs(folder: Path, images: torch.Tensor, labels: torch.Tensor) -> Non
             folder / CLASSES[label] / f"{i:06d}.png")
 
 
-def _check_destination(out: Path, force: bool) -> None:
+DATASET_FILES = {TENSOR_FILE, META_FILE, SHEET_FILE, "png"}  # everything write_dataset puts in a folder
+
+
+def _is_letters_dataset(folder: Path) -> bool:
+    """A folder that write_dataset made and nothing else: its meta.json has our format, and
+    it holds no file of anyone else's (which --force would delete)."""
+    try:
+        meta = json.loads((folder / META_FILE).read_text())
+        names = {p.name for p in folder.iterdir()}
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+    return isinstance(meta, dict) and meta.get("format") == FORMAT and names <= DATASET_FILES
+
+
+def check_destination(out: Path, force: bool) -> None:
+    """Refuse an --out that is not a folder we may fill: a file, the current folder or one above
+    it, a non-empty folder without --force, or with --force a folder that is not a letters dataset."""
+    out = Path(out)
+    where = out.resolve()
+    if where == Path.cwd().resolve() or where in Path.cwd().resolve().parents or not where.name:
+        raise LettersError(f"--out {out} is the current folder or one above it; give a new folder, e.g. data/glyphs")
     if out.exists() and not out.is_dir():
         raise LettersError(f"--out {out} is a file; give a folder path")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise LettersError(f"--out {out} already exists and is not empty; add --force to replace it")
-    parent = out.resolve().parent
+    if out.is_dir() and any(out.iterdir()):
+        if not force:
+            raise LettersError(f"--out {out} already exists and is not empty; add --force to replace it")
+        if not _is_letters_dataset(out):
+            raise LettersError(f"--out {out} is not a letters dataset (only glyphs.pt, meta.json, sheet.png and "
+                               "png/ made by letters generate); --force replaces only those, choose another folder")
+    parent = where.parent
     probe = parent
     while not probe.exists():
         probe = probe.parent
@@ -77,24 +101,54 @@ def _check_destination(out: Path, force: bool) -> None:
         raise LettersError(f"--out {out} is not writable (no write permission in {probe}); choose another folder")
 
 
-def replace_folder(staging: Path, out: Path) -> None:
-    """Move a finished staging folder to `out`; an old `out` is only removed once the new one is whole."""
-    if out.exists():
+def replace_folder(staging: Path, out: Path, force: bool = True) -> None:
+    """Move a finished staging folder to `out`; an old `out` is only removed once the new one is whole.
+    The destination is checked again here: another run may have written it meanwhile."""
+    if out.exists() and not (out.is_dir() and not any(out.iterdir())):
+        check_destination(out, force)
         old = out.with_name(f".{out.name}.old-{os.getpid()}")
         os.replace(out, old)
-        os.replace(staging, out)
+        try:
+            os.replace(staging, out)
+        except BaseException:
+            os.replace(old, out)  # put the old folder back
+            raise
         shutil.rmtree(old, ignore_errors=True)
     else:
-        os.replace(staging, out)
+        try:
+            os.replace(staging, out)  # onto nothing or an empty folder; a folder filled meanwhile fails
+        except OSError as error:
+            raise LettersError(f"--out {out} was filled by someone else while this run worked "
+                               f"({error.strerror or error}); nothing was replaced") from None
+
+
+def _pid_of(name: str) -> int | None:
+    tail = name.rsplit("-", 1)[-1]
+    return int(tail) if tail.isdigit() else None
 
 
 def staging_folder(out: Path) -> Path:
-    """A fresh hidden folder beside `out` (same filesystem, so the final rename is atomic);
-    leftovers of killed runs are removed first."""
-    out.resolve().parent.mkdir(parents=True, exist_ok=True)
-    for stale in out.resolve().parent.glob(f".{out.name}.tmp-*"):
-        shutil.rmtree(stale, ignore_errors=True)
-    staging = out.resolve().parent / f".{out.name}.tmp-{os.getpid()}"
+    """A fresh hidden folder beside `out` (same filesystem, so the final rename is atomic).
+    Leftovers of killed runs are removed first, and only theirs: a folder whose process is
+    alive belongs to a run still writing. A killed swap's `.old-PID` is put back if `out` is gone."""
+    from .files import process_alive
+
+    parent = out.resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    for stale in parent.glob(f".{out.name}.tmp-*"):
+        pid = _pid_of(stale.name)
+        if pid is not None and not process_alive(pid):
+            shutil.rmtree(stale, ignore_errors=True)
+    for old in parent.glob(f".{out.name}.old-*"):
+        pid = _pid_of(old.name)
+        if pid is not None and not process_alive(pid):
+            if not out.exists():
+                os.replace(old, out)
+            else:
+                shutil.rmtree(old, ignore_errors=True)
+    staging = parent / f".{out.name}.tmp-{os.getpid()}"
+    if staging.exists():  # ours, from an earlier call in this process
+        shutil.rmtree(staging)
     staging.mkdir()
     return staging
 
@@ -110,7 +164,7 @@ def write_dataset(out: Path, config: DatasetConfig, force: bool = False, progres
     """Generate and write a dataset folder atomically; return its metadata."""
     out = Path(out)
     config.validate()
-    _check_destination(out, force)
+    check_destination(out, force)
     _staging_or_error(out).rmdir()  # fail before the long part if the folder cannot be written
     tensors = generate_tensors(config, progress)
     blob = _tensor_bytes(tensors)
@@ -131,7 +185,7 @@ def write_dataset(out: Path, config: DatasetConfig, force: bool = False, progres
         render_sheet(tensors["images"], tensors["owners"], tensors["labels"]).save(staging / SHEET_FILE)
         if config.png:
             _write_pngs(staging / "png", tensors["images"], tensors["labels"])
-        replace_folder(staging, out)
+        replace_folder(staging, out, force)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -141,13 +195,13 @@ def write_dataset(out: Path, config: DatasetConfig, force: bool = False, progres
 def load_image_folder(root: Path, val_fraction: float = 0.1, seed: int = 0) -> Dataset:
     """A folder with A/, B/, C/ subfolders of images, preprocessed like generated glyphs, with a
     seeded validation split (at least one image when there are two or more)."""
-    images, labels, paths = read_image_folder(root)
+    images, labels, paths, failed = read_image_folder(root)
     n = len(labels)
     order = list(range(n))
     random.Random(seed).shuffle(order)
     is_val = torch.zeros(n, dtype=torch.bool)
     is_val[order[: max(1, round(n * val_fraction)) if n > 1 else 0]] = True
-    meta = {"format": "imagefolder", "count": n, "classes": list(CLASSES), "root": str(root)}
+    meta = {"format": "imagefolder", "count": n, "classes": list(CLASSES), "root": str(root), "failed": failed}
     return Dataset(images, labels, is_val, list(CLASSES), meta, paths=paths)
 
 

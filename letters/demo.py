@@ -43,31 +43,40 @@ class DemoResult:
 
 
 def choose_folder(out: Path | None) -> Path:
-    """`out` if it is absent or empty; else a fresh `letters-demo-N` in the current folder."""
+    """`out` if it is absent or empty; else a fresh `letters-demo-N` in the current folder,
+    created here (mkdir is atomic), so two demos started together never pick the same one."""
     if out is not None:
         out = Path(out)
         if out.exists() and (not out.is_dir() or any(out.iterdir())):
             raise LettersError(f"--out {out} already exists and is not empty; give a new folder")
         return out
-    n = 1
-    while Path(f"letters-demo-{n}").exists():
-        n += 1
-    return Path(f"letters-demo-{n}")
+    for n in range(1, 100_000):
+        folder = Path(f"letters-demo-{n}")
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            continue
+        except OSError as error:
+            raise LettersError(f"cannot create {folder} here ({error.strerror or error}); give --out") from None
+        return folder
+    raise LettersError("letters-demo-1 to letters-demo-99999 all exist; give --out")
 
 
-def run_demo(folder: Path, config: DemoConfig, on_step: Callable[[str, int, int], None] | None = None) -> DemoResult:
-    """Run every step; `on_step(name, done, total)` reports progress. Returns what happened."""
+def run_demo(folder: Path, config: DemoConfig, on_step: Callable[[str, int, int], None] | None = None,
+             reserved: bool = False) -> DemoResult:
+    """Run every step; `on_step(name, done, total)` reports progress. Returns what happened.
+    `reserved`: `folder` was made empty by choose_folder, and is removed again on failure."""
     start = time.perf_counter()
     step = on_step or (lambda *a: None)
     folder = Path(folder)
     staging = staging_folder(folder)
     try:
         result = _run(staging, folder, config, step)
-        if folder.exists():
-            folder.rmdir()  # empty, checked by choose_folder
-        replace_folder(staging, folder)
+        replace_folder(staging, folder, force=False)  # onto the empty folder choose_folder made or checked
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        if reserved and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()  # the empty folder choose_folder made for this run
         raise
     result.seconds = time.perf_counter() - start
     return result

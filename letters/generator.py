@@ -9,6 +9,8 @@ tensors for any number of workers.
 from __future__ import annotations
 
 import multiprocessing
+import os
+import signal
 import sys
 from concurrent.futures import ProcessPoolExecutor
 
@@ -35,6 +37,21 @@ def _owners(images: torch.Tensor, coverage: torch.Tensor, labels: torch.Tensor) 
     return torch.where(images > 0, owner, torch.zeros_like(owner))
 
 
+def _worker_init(parent: int) -> None:
+    """In each worker: die with the parent, even when it is killed with SIGKILL (Linux
+    PR_SET_PDEATHSIG), and leave Ctrl-C to the parent, which stops the pool and says so."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform == "linux":
+        import ctypes
+
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
 def generate_tensors(config: DatasetConfig, progress=None) -> dict:
     """Render `config.count` glyphs, balanced over the classes, in any number of workers."""
     if len({len(letter_roles(c)) for c in CLASSES}) != 1:
@@ -45,10 +62,16 @@ def generate_tensors(config: DatasetConfig, progress=None) -> dict:
     if config.workers > 1:
         # fork where it is safe (Linux): workers start at once; elsewhere spawn, which imports only glyphs
         context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-        with ProcessPoolExecutor(config.workers, mp_context=context) as pool:
+        pool = ProcessPoolExecutor(config.workers, mp_context=context, initializer=_worker_init,
+                                   initargs=(os.getpid(),))
+        try:
             for part in pool.map(render_batch, chunks):
                 parts.append(part)
                 progress and progress(len(part[2]))
+        except BaseException:  # Ctrl-C or an error: drop the queued chunks, let the running ones end
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown()
     else:
         for chunk in chunks:
             parts.append(render_batch(chunk))

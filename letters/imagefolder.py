@@ -30,20 +30,23 @@ def is_image_folder(root: Path) -> bool:
     return Path(root).is_dir() and bool(class_folders(Path(root)))
 
 
-def read_image_folder(root: Path) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
+def read_image_folder(root: Path) -> tuple[torch.Tensor, torch.Tensor, list[str], list[dict]]:
     """Every image under the class subfolders, preprocessed: images (N, 28, 28) uint8, labels (N,)
-    into CLASSES, and the paths. An unreadable image stops it with a line naming the file."""
+    into CLASSES, the paths, and `{"path", "error"}` for each file that could not be used (the
+    others are still read). No usable image at all stops it with a line naming the first problem."""
     root = Path(root)
-    images, labels, paths = [], [], []
+    images, labels, paths, failed = [], [], [], []
     for letter, folder in sorted(class_folders(root).items()):
         for path in find_images([folder])[0]:
             try:
                 image, _ = preprocess(open_image(path))
             except LettersError as error:
-                raise LettersError(f"{path}: {error}") from None
+                failed.append({"path": str(path), "error": str(error)})
+                continue
             images.append(image_tensor(image))
             labels.append(CLASSES.index(letter))
             paths.append(str(path))
     if not images:
-        raise LettersError(f"{root}: no images under its A/, B/, C/ subfolders")
-    return torch.stack(images), torch.tensor(labels), paths
+        first = f" (first: {failed[0]['path']}: {failed[0]['error']})" if failed else ""
+        raise LettersError(f"{root}: no usable images under its A/, B/, C/ subfolders{first}")
+    return torch.stack(images), torch.tensor(labels), paths, failed

@@ -7,6 +7,8 @@ folders (recursively) into a sorted list of image paths.
 
 from __future__ import annotations
 
+import os
+import stat
 import warnings
 from pathlib import Path
 
@@ -23,12 +25,20 @@ Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # Pillow's own guard then errors at twice t
 def open_image(path: str | Path) -> Image.Image:
     """Decode one image file fully, or raise LettersError saying why it cannot be used."""
     path = Path(path)
-    if not path.exists():
-        raise LettersError("no such file")
-    if path.is_dir():
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise LettersError("no such file") from None
+    except OSError as error:
+        raise LettersError(f"cannot be read ({(error.strerror or str(error)).lower()})") from None
+    if stat.S_ISDIR(info.st_mode):
         raise LettersError("is a folder, not an image file")
-    if path.stat().st_size == 0:
+    if not stat.S_ISREG(info.st_mode):  # reading a FIFO blocks forever, a device may never end
+        raise LettersError("is not a regular file (a FIFO, device or socket), not an image file")
+    if info.st_size == 0:
         raise LettersError("file is empty (0 bytes)")
+    if not os.access(path, os.R_OK):
+        raise LettersError("cannot be read (permission denied)")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -47,6 +57,8 @@ def open_image(path: str | Path) -> Image.Image:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise LettersError(f"image is over the {MAX_PIXELS // 1_000_000} megapixel limit (scale it down first)") from None
+    except PermissionError:
+        raise LettersError("cannot be read (permission denied)") from None
     except UnidentifiedImageError:
         raise LettersError("not an image file that Pillow can read (use PNG, JPEG, BMP, GIF, WebP or TIFF)") from None
     except (OSError, ValueError, SyntaxError, EOFError, MemoryError) as error:
@@ -65,13 +77,28 @@ def find_images(paths) -> tuple[list[Path], list[tuple[Path, str]]]:
     found, problems = [], []
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            inside = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS)
+        try:
+            is_dir = stat.S_ISDIR(os.stat(path).st_mode)
+        except FileNotFoundError:
+            problems.append((path, "no such file or folder"))
+            continue
+        except OSError as error:  # e.g. inside a folder we may not enter
+            problems.append((path, f"cannot be read ({(error.strerror or str(error)).lower()})"))
+            continue
+        if not is_dir:
+            found.append(path)  # open_image says what is wrong with it, if anything
+        elif not os.access(path, os.R_OK | os.X_OK):
+            problems.append((path, "folder cannot be read (permission denied)"))
+        else:
+            inside = sorted(p for p in path.rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS and _is_file(p))
             if not inside:
                 problems.append((path, f"folder holds no images ({', '.join(IMAGE_EXTENSIONS)})"))
             found.extend(inside)
-        elif path.exists():
-            found.append(path)
-        else:
-            problems.append((path, "no such file or folder"))
     return found, problems
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:
+        return False

@@ -16,7 +16,7 @@ import itertools
 import operator
 from dataclasses import dataclass
 
-from PIL import Image
+from PIL import Image, ImageChops, ImageFilter
 
 from .errors import LettersError
 
@@ -149,9 +149,19 @@ def _centre_of_mass(image: Image.Image) -> tuple[float, float]:
     return cx, cy
 
 
+LARGE_FRAME = 2048  # source pixels per side above which the frame is box-reduced before the crop
+
+
 def sample_frame(image: Image.Image, box: tuple[float, float, float, float]) -> Image.Image:
-    """Resample the source box to the IMAGE_SIZE square (linear); outside the image is 0."""
+    """Resample the source box to the IMAGE_SIZE square (linear); outside the image is 0.
+
+    A frame larger than LARGE_FRAME (ink over thousands of pixels in a big photo) is first
+    reduced by a whole factor, so the padded crop never reaches Pillow's bomb guard."""
     x0, y0, x1, y1 = box
+    factor = int(max(x1 - x0, y1 - y0) // LARGE_FRAME) + 1
+    if factor > 1:
+        image = image.reduce(factor)
+        x0, y0, x1, y1 = x0 / factor, y0 / factor, x1 / factor, y1 / factor
     left, top = int(x0) - 2, int(y0) - 2
     region = image.crop((left, top, int(x1) + 3, int(y1) + 3))  # crop pads with 0 outside
     return region.resize((IMAGE_SIZE, IMAGE_SIZE), Image.Resampling.BILINEAR,
@@ -166,9 +176,74 @@ def fit_transform(gray: Image.Image) -> Transform:
     return _fit(gray)[0]
 
 
+PHOTO_MARGIN = 48  # grey levels: content this much lighter AND darker than the border: the border is not paper
+PAPER_SHARE = 0.05  # of the pixels at least, on one side of the border's grey: the paper
+INK_SHARE = 0.001  # of the pixels at least, on the other side: the ink
+WORK_SIDE = 160  # pixels: the longer side of the reduced copy in which the paper is found
+STROKE_SHARE = 0.1  # filter radius over the longer side: wider than a pen stroke, narrower than a sheet
+
+
+def _photo_ink(gray: Image.Image, background: int) -> str | None:
+    """None when the border is the paper; "dark" or "light" ink when it is not: a photo of a
+    sheet on a table, or with vignetting, where a large share of the pixels is much lighter
+    than the border (the paper) and a few are much darker (the ink), or the reverse.
+    (Never for an image whose border is as light or dark as it gets, like every generated glyph.)"""
+    if not PHOTO_MARGIN <= background <= 255 - PHOTO_MARGIN:
+        return None
+    hist = gray.histogram()
+    n = gray.size[0] * gray.size[1]
+    lighter, darker = sum(hist[background + PHOTO_MARGIN:]), sum(hist[:background - PHOTO_MARGIN + 1])
+    if min(lighter, darker) < INK_SHARE * n or max(lighter, darker) < PAPER_SHARE * n:
+        return None
+    return "dark" if lighter >= darker else "light"
+
+
+def _rank(image: Image.Image, radius: int, grow: bool) -> Image.Image:
+    """Max (grow) or min filter over a (2r+1)-square, as r passes of a 3x3 filter."""
+    f = ImageFilter.MaxFilter(3) if grow else ImageFilter.MinFilter(3)
+    for _ in range(radius):
+        image = image.filter(f)
+    return image
+
+
+def _morph(image: Image.Image, radius: int, close: bool) -> Image.Image:
+    """Closing (removes dark strokes thinner than the square) or opening (light strokes). Outside the
+    image counts as the strokes' side, so a table strip along the edge stays what it is."""
+    pad = radius + 1
+    canvas = Image.new("L", (image.size[0] + 2 * pad, image.size[1] + 2 * pad), 0 if close else 255)
+    canvas.paste(image, (pad, pad))
+    canvas = _rank(_rank(canvas, radius, close), radius, not close)
+    return canvas.crop((pad, pad, pad + image.size[0], pad + image.size[1]))
+
+
+def flatten_paper(gray: Image.Image, dark: bool = True) -> Image.Image:
+    """The ink on uniform paper, for a photo whose border is not the paper.
+
+    Ink is what is thin: in a reduced copy, a closing (or, for light ink, an opening) wider
+    than any pen stroke gives the local paper grey everywhere, the sheet and the table
+    alike, following vignetting; the ink is how far each pixel departs from it. Dark ink
+    comes back dark on white, light ink light on black; paper noise is floored away."""
+    w, h = gray.size
+    factor = -(-max(w, h) // WORK_SIDE)
+    small = gray.reduce(factor) if factor > 1 else gray
+    radius = max(2, round(max(small.size) * STROKE_SHARE))
+    # one more reduced pixel of margin, so the upscaled paper never spills over a sheet's edge onto the table
+    paper = _rank(_morph(small, radius, dark), 1, not dark)
+    paper = paper.resize((w, h), Image.Resampling.BILINEAR, box=(0, 0, w / factor, h / factor))
+    ink = ImageChops.subtract(paper, gray) if dark else ImageChops.subtract(gray, paper)
+    counts = list(itertools.accumulate(ink.histogram()))
+    noise = 4 * bisect.bisect_left(counts, 0.75 * counts[-1])  # most of a photo is paper: its spread
+    ink = ink.point(lambda v: max(0, v - noise))
+    return ImageChops.invert(ink) if dark else ink
+
+
 def _fit(gray: Image.Image) -> tuple[Transform, Image.Image]:
     """The transform, and the framed ink before the gain (so preprocess need not resample twice)."""
     background = _border_median(gray)
+    ink = _photo_ink(gray, background)
+    if ink is not None:
+        gray = flatten_paper(gray, ink == "dark")
+        background = _border_median(gray)
     lo, hi = _extrema(gray)
     darkest = int(lo if background >= 128 else hi)  # light paper means dark ink, and the reverse
     if abs(background - darkest) < 16:

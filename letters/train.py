@@ -24,6 +24,7 @@ from .config import TrainConfig
 from .dataset import Dataset, load_dataset
 from .devices import resolve_device
 from .errors import LettersError, OptionError
+from .files import check_regular_target
 from .model import LetterMLP, ModelDims
 from .pictures import save_image, training_curves
 from .preprocess import PREPROCESSING
@@ -66,10 +67,11 @@ class TrainResult:
     history: list[EpochRecord] = field(default_factory=list)
     checkpoint: str | None = None  # where train_and_save wrote the model
     curves: str | None = None  # where train_and_save wrote the curves picture
+    failed: list[dict] = field(default_factory=list)  # {"path", "error"} of ImageFolder files that could not be used
 
     def metrics(self) -> dict:
         """The checkpoint's `metrics` (plain types)."""
-        return {k: v for k, v in asdict(self).items() if k not in ("checkpoint", "curves")}
+        return {k: v for k, v in asdict(self).items() if k not in ("checkpoint", "curves", "failed")}
 
 
 def l2_penalty(model: LetterMLP) -> torch.Tensor:
@@ -207,8 +209,11 @@ def train_and_save(data: Path | Dataset, out: Path, config: TrainConfig, on_step
     out = Path(out)
     if out.is_dir():
         raise OptionError("out", f"{out} is a folder; give a file path such as {out / 'letters-mlp.pt'}")
+    check_regular_target(out, "--out ")
+    check_regular_target(curves_path(out), "--out's curves ")
     dataset = data if isinstance(data, Dataset) else load_dataset(data, seed=config.seed)
     model, result = train_model(dataset, config, on_step=on_step, on_epoch=on_epoch)
+    result.failed = list(dataset.meta.get("failed", []))
     metrics = result.metrics()
     metrics["data"] = {"path": dataset.meta.get("root"), "count": int(len(dataset.labels)), "val": int(dataset.is_val.sum()),
                        "format": dataset.meta.get("format"), "sha256": dataset.meta.get("sha256")}
