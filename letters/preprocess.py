@@ -240,9 +240,9 @@ def flatten_paper(gray: Image.Image, dark: bool = True) -> Image.Image:
 def _fit(gray: Image.Image) -> tuple[Transform, Image.Image]:
     """The transform, and the framed ink before the gain (so preprocess need not resample twice)."""
     background = _border_median(gray)
-    ink = _photo_ink(gray, background)
-    if ink is not None:
-        gray = flatten_paper(gray, ink == "dark")
+    photo_ink = _photo_ink(gray, background)
+    if photo_ink is not None:
+        gray = flatten_paper(gray, photo_ink == "dark")
         background = _border_median(gray)
     lo, hi = _extrema(gray)
     darkest = int(lo if background >= 128 else hi)  # light paper means dark ink, and the reverse
