@@ -5,7 +5,8 @@ Skips, saying why, where Chromium or Playwright is missing (.ci/run installs bot
 import pytest
 from browser import B_LOWER_BOWL_POINT, LETTERS, browser_page, clear, draw_letter, prediction, serving, settle, to_screen, why_no_browser
 
-from letters.predict import load_input
+from letters.checkpoint import load_model
+from letters.predict import classify, load_input
 from letters.shipped import DEFAULT_MODEL
 
 REASON = why_no_browser()
@@ -30,11 +31,19 @@ def test_draw_letters_hide_strokes_and_collect_in_chromium(tmp_path):
         assert page.locator("#detail img").get_attribute("src").startswith("data:image/png")
         assert "blank page" in page.locator("#detail").inner_text()
 
+        # save the C as PNG: a file classify reads as the same letter
+        with page.expect_download() as download:
+            page.click("#save")
+        saved = tmp_path / "saved.png"
+        download.value.save_as(saved)
+        model, checkpoint = load_model(DEFAULT_MODEL)
+        assert classify(model, checkpoint["classes"], [load_input(saved)])[0].prediction == "C"
+
         # file the C, then check the file is what the network read
         page.click("#file-C")
         page.wait_for_selector("#status:has-text('filed')", timeout=30_000)
         files = list((collect / "C").glob("*.png"))
-        assert len(files) == 1 and load_input(files[0]).error is None
+        assert len(files) == 1 and classify(model, checkpoint["classes"], [load_input(files[0])])[0].prediction == "C"
 
         # a B without its bowls: tap the lower bowl on the canvas, hide the upper one by its button
         clear(page)
