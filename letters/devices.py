@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from .errors import LettersError
+from .errors import OptionError
 
 
 def resolve_device(name: str = "auto") -> torch.device:
@@ -21,19 +21,19 @@ def resolve_device(name: str = "auto") -> torch.device:
     try:
         device = torch.device(name)
     except RuntimeError:
-        raise LettersError(f"unknown device {name!r}; use auto, cpu, cuda, cuda:N or mps") from None
+        raise OptionError("device", f"{name!r}: unknown device; use auto, cpu, cuda, cuda:N or mps") from None
     if device.type == "cpu":
         return device
     if device.type == "cuda":
         if not torch.cuda.is_available():
-            raise LettersError(f"device {name!r} was asked for but this machine has no CUDA GPU; use --device cpu or auto")
+            raise OptionError("device", f"{name!r} was asked for but this machine has no CUDA GPU; use cpu or auto")
         index = device.index or 0
         if index >= torch.cuda.device_count():
-            raise LettersError(f"device {name!r} does not exist: this machine has {torch.cuda.device_count()} "
+            raise OptionError("device", f"{name!r} does not exist: this machine has {torch.cuda.device_count()} "
                                "CUDA device(s)")
         return device
     if device.type == "mps":
         if not torch.backends.mps.is_available():
-            raise LettersError(f"device {name!r} was asked for but MPS is not available here; use --device cpu or auto")
+            raise OptionError("device", f"{name!r} was asked for but MPS is not available here; use cpu or auto")
         return device
-    raise LettersError(f"unsupported device {name!r}; use auto, cpu, cuda, cuda:N or mps")
+    raise OptionError("device", f"{name!r} is not supported; use auto, cpu, cuda, cuda:N or mps")
