@@ -148,7 +148,8 @@ def _decay_panel(report: DecayReport, measure: str, size=(330, 230)) -> Image.Im
                 continue
             v = mine[c]
             x = px(c) + shift
-            draw.line((x, py(v.low), x, py(v.high)), fill=colour)
+            if v.low == v.low:  # NaN for a single seed: no interval to draw
+                draw.line((x, py(v.low), x, py(v.high)), fill=colour)
             r = 3 if c[0] == "l2" else 4
             shape = draw.ellipse if c[0] == "l2" else draw.rectangle
             shape((x - r, py(v.mean) - r, x + r, py(v.mean) + r), fill=colour)
