@@ -65,6 +65,10 @@ class GeneratorConfig:
     overshoot: float = 0.07  # max extension (or trim) of each piece's ends: gaps and overshoots at joints
     wobble: float = 0.012  # max amplitude of slow waves along a stroke: an unsteady hand
     warp: float = 0.05  # max amplitude of a smooth whole-letter distortion: proportions differ from hand to hand
+    elastic: float = 0.0  # max amplitude of an elastic distortion of the pen path (Simard 2003): a hand's local wander
+    elastic_waves: int = 3  # random plane waves per axis that make up the elastic field: smooth, not noise
+    blur: float = 0.0  # probability of scanner or felt-pen blur on the raw ink
+    blur_radius: tuple[float, float] = (0.4, 1.2)  # range of that blur's Gaussian radius, raw-canvas pixels
     rotation: float = 15.0  # max degrees of rotation either way: paper is never straight
     slant: tuple[float, float] = (-0.3, 0.55)  # range of shear (x per y): handwriting leans right more than left
     aspect: tuple[float, float] = (0.4, 2.0)  # range of width scale (log-uniform): condensed to extended faces
@@ -81,7 +85,9 @@ class GeneratorConfig:
     @classmethod
     def from_dict(cls, d: dict) -> "GeneratorConfig":
         d = dict(d)
-        for key in ("slant", "aspect", "pen"):
+        for key in ("slant", "aspect", "pen", "blur_radius"):
+            if key not in d:
+                continue
             d[key] = tuple(d[key])
         return cls(**d)
 
@@ -148,6 +154,23 @@ class TrainConfig:
                      PARAM_BYTES * sum((a + 1) * b for a, b in zip(sizes, sizes[1:])), "use fewer units, e.g. 128")
         if self.penalty not in ("l2", "l1"):
             raise OptionError("penalty", f"{self.penalty!r}: use l2 or l1")
+
+
+@dataclass(frozen=True)
+class NoveltyConfig:
+    """The companion detector that says when a drawing is none of A, B and C."""
+
+    count: int = 36000  # generated near misses to learn from: a thousand or more of each kind
+    hidden: tuple[int, ...] = (64,)  # small: it only has to tell letters from other ink
+    epochs: int = 6  # enough for its validation loss to flatten
+    false_alarm: float = 0.005  # share of fresh generated letters allowed over the threshold; sets it
+    seed: int = 7  # near misses and its weights; differs from the letters' seed so none repeat
+
+    def validate(self) -> None:
+        if self.count < 30:
+            raise LettersError(f"novelty count {self.count}: use at least 30 near misses")
+        if not 0.0 < self.false_alarm < 0.5:
+            raise LettersError(f"novelty false alarm rate {self.false_alarm} is outside (0, 0.5)")
 
 
 @dataclass(frozen=True)

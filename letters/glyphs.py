@@ -16,11 +16,11 @@ import random
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFilter
 
 from .config import GeneratorConfig
 from .preprocess import Table, Transform, apply_transform, preprocess_gray, sample_frame
-from .strokes import CLASSES, TEMPLATES, Letterform, bezier_points, letter_roles
+from .strokes import CLASSES, NON_LETTERS, TEMPLATES, Letterform, bezier_points, curve, letter_roles
 
 SUPERSAMPLE = 4  # drawing pixels per output pixel, for anti-aliasing
 RAW_LETTER = 22  # output pixels: the letter's longer side on the raw canvas, before preprocessing
@@ -44,9 +44,10 @@ def sample_seed(seed: int, index: int) -> int:
 
 def glyph_pieces(letter: str, seed: int, config: GeneratorConfig, form: Letterform | None = None) -> tuple[str, list[PenPath]]:
     """The letterform's name and its pen paths for this seed, on the raw canvas. A given `form`
-    replaces the sampled letterform; the hand (jitter, slant, pen, ...) stays this seed's."""
+    replaces the sampled letterform; the hand (jitter, slant, pen, ...) stays this seed's.
+    `letter` may also name a near miss (strokes.NON_LETTERS) or, with `form`, any shape."""
     rng = random.Random(seed)
-    forms = TEMPLATES[letter]
+    forms = TEMPLATES.get(letter) or NON_LETTERS.get(letter) or (form,)
     sampled = forms[rng.randrange(len(forms))]  # drawn even when `form` is given: the rest stays the seed's
     form = form or sampled
     on = {name: rng.random() < p for name, p in sorted(config.features.items())}
@@ -65,6 +66,11 @@ def glyph_pieces(letter: str, seed: int, config: GeneratorConfig, form: Letterfo
     warp = [(rng.uniform(-config.warp, config.warp), TWO_PI * rng.uniform(0.3, 1.0), rng.uniform(0, TWO_PI))
             for _ in range(2)]  # x shifts with y and y with x, each one slow sine
     (wx, fx, px), (wy, fy, py) = warp
+    # elastic field: a few plane waves per axis with random direction and wavelength (0.4 to 1.3
+    # letter heights), so the pen path wanders locally but every stroke moves with its neighbours
+    elastic = [[(rng.uniform(-1.0, 1.0) * config.elastic / math.sqrt(config.elastic_waves),
+                 *_wave_vector(rng), rng.uniform(0, TWO_PI)) for _ in range(config.elastic_waves)]
+               for _axis in range(2)] if config.elastic > 0 else None
     # x' = rotate(stretch * x - shear * y): one matrix for aspect, slant and rotation
     m00, m01 = cos_a * stretch, -cos_a * shear - sin_a
     m10, m11 = sin_a * stretch, -sin_a * shear + cos_a
@@ -105,6 +111,9 @@ def glyph_pieces(letter: str, seed: int, config: GeneratorConfig, form: Letterfo
             w = amp * sin(step * i + phase) / (hypot(tx, ty) or 1.0)
             x, y = x - ty * w, y + tx * w  # wobble across the stroke
             x, y = x + wx * sin(fx * y + px) - 0.5, y + wy * sin(fy * x + py) - 0.5  # warp, centred
+            if elastic is not None:
+                x, y = (x + sum(a * sin(u * x + v * y + ph) for a, u, v, ph in elastic[0]),
+                        y + sum(a * sin(u * x + v * y + ph) for a, u, v, ph in elastic[1]))
             wobbled.append((m00 * x + m01 * y, m10 * x + m11 * y))  # aspect, slant, rotation
         paths.append((piece.role, wobbled))
         if double:  # the second trace, offset across the stroke
@@ -136,6 +145,21 @@ def glyph_pieces(letter: str, seed: int, config: GeneratorConfig, form: Letterfo
                 widths.append(width * (thin + (1 - thin) * abs(math.sin(direction - nib))))
         out.append(PenPath(role, canvas, widths, round_caps))
     return form.name, out
+
+
+def _wave_vector(rng: random.Random) -> tuple[float, float]:
+    """A plane wave's (kx, ky) in radians per letter height: random direction, wavelength 0.4..1.3."""
+    direction, k = rng.uniform(0, TWO_PI), TWO_PI / rng.uniform(0.4, 1.3)
+    return k * math.cos(direction), k * math.sin(direction)
+
+
+def glyph_blur(seed: int, config: GeneratorConfig) -> float:
+    """Gaussian blur radius for this glyph's raw ink (0: sharp), from its own random stream so
+    that turning blur on leaves every other choice of the glyph as it was."""
+    if config.blur <= 0:
+        return 0.0
+    rng = random.Random(seed ^ 0x5B1A7)
+    return rng.uniform(*config.blur_radius) if rng.random() < config.blur else 0.0
 
 
 # Palette for a canvas of role codes 1..3: code k lights channel k, so one conversion and one
@@ -196,16 +220,18 @@ def _mask(canvas: Image.Image, code: int | None) -> Image.Image:
     return canvas.point(_lut(code)).reduce(SUPERSAMPLE)
 
 
-def _ink_and_roles(paths: list[PenPath], roles) -> tuple[Image.Image, Image.Image | list]:
+def _ink_and_roles(paths: list[PenPath], roles, blur: float = 0.0) -> tuple[Image.Image, Image.Image | list]:
     """The glyph's ink and its roles' coverage at output resolution: for three roles one RGB
     image whose bands are the roles, else a list of 'L' images. Role coverages partition the
-    ink: every supersampled pixel has one owner, the last role drawn there."""
+    ink: every supersampled pixel has one owner, the last role drawn there. A blur spreads
+    every role's band by the same kernel, so the bands still add up to the blurred ink."""
     codes = {role: i + 1 for i, role in enumerate(roles)}
+    soften = (lambda im: im.filter(ImageFilter.GaussianBlur(blur))) if blur > 0 else (lambda im: im)
     if len(roles) == 3:  # the fast path: roles as the bands of one RGB image, ink as their sum
-        bands = _draw(paths, codes, "P").convert("RGB").reduce(SUPERSAMPLE)
+        bands = soften(_draw(paths, codes, "P").convert("RGB").reduce(SUPERSAMPLE))
         return bands.convert("L", (1.0, 1.0, 1.0, 0.0)), bands
     canvas = _draw(paths, codes)
-    return _mask(canvas, None), [_mask(canvas, codes[role]) for role in roles]
+    return soften(_mask(canvas, None)), [soften(_mask(canvas, codes[role])) for role in roles]
 
 
 @dataclass
@@ -232,12 +258,13 @@ def render_parts(letter: str, seed: int, config: GeneratorConfig, role_sets,
     comes from the full glyph, never from the strokes alone). `form` as in glyph_pieces."""
     name, paths = glyph_pieces(letter, seed, config, form)
     roles = letter_roles(letter)
-    ink, coverage = _ink_and_roles(paths, roles)
+    blur = glyph_blur(seed, config)
+    ink, coverage = _ink_and_roles(paths, roles, blur)
     image, transform = preprocess_gray(ink)  # the one preprocessing function
     framed = (sample_frame(coverage, transform.box) if isinstance(coverage, Image.Image)
               else [sample_frame(mask, transform.box) for mask in coverage])
     glyph = RenderedGlyph(letter, name, image, framed, transform)
-    parts = [apply_transform(_ink_and_roles([p for p in paths if p.role in chosen], roles)[0], transform)
+    parts = [apply_transform(_ink_and_roles([p for p in paths if p.role in chosen], roles, blur)[0], transform)
              for chosen in role_sets]  # drawn the same way as the glyph, so all roles together give the glyph
     return glyph, parts
 
@@ -269,3 +296,54 @@ def render_batch(job) -> tuple[bytes, bytes, bytes]:
             coverage += b"".join(bytes(px) for px in zip(*(band.tobytes() for band in glyph.coverage)))
         forms.append(form_index[letter][glyph.form])
     return bytes(images), bytes(coverage), bytes(forms)
+
+
+def _scribble(rng: random.Random) -> tuple[Letterform, ...]:
+    """A random pen movement of two to four curves: ink that is no letter at all."""
+    point = (rng.uniform(0, 1), rng.uniform(0, 1))
+    pieces = []
+    for _ in range(rng.randint(2, 4)):
+        c1, c2, end = [(rng.uniform(-0.1, 1.1), rng.uniform(-0.1, 1.1)) for _ in range(3)]
+        pieces.append(curve("scribble.stroke", point, c1, c2, end))
+        point = end
+    return (Letterform("scribble", tuple(pieces)),)
+
+
+def _speckle(rng: random.Random) -> Image.Image:
+    """Random blots and specks on paper: noise, dust or a smudge, but no strokes."""
+    size = RAW_CANVAS * SUPERSAMPLE
+    canvas = Image.new("L", (size, size), 0)
+    draw = ImageDraw.Draw(canvas)
+    for _ in range(rng.randint(3, 40)):
+        x, y, r = rng.uniform(0, size), rng.uniform(0, size), rng.uniform(1, size / 8)
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=rng.randint(80, 255))
+    return canvas.reduce(SUPERSAMPLE)
+
+
+NON_LETTER_KINDS: tuple[str, ...] = (*NON_LETTERS, "scribble", "speckle")  # what render_non_letter draws
+
+
+def render_non_letter(kind: str, seed: int, config: GeneratorConfig) -> Image.Image:
+    """One near miss (another letter, a digit, a scribble, specks), varied like the letters and
+    passed through the one preprocessing function: 28x28 'L', ink 255."""
+    if kind == "speckle":
+        return preprocess_gray(_speckle(random.Random(seed)))[0]
+    form = _scribble(random.Random(seed))[0] if kind == "scribble" else NON_LETTERS[kind][0]
+    _, paths = glyph_pieces(kind, seed, config, form)
+    codes = {path.role: 1 for path in paths}
+    ink = _draw(paths, codes).point(_lut(None)).reduce(SUPERSAMPLE)
+    blur = glyph_blur(seed, config)
+    if blur:
+        ink = ink.filter(ImageFilter.GaussianBlur(blur))
+    return preprocess_gray(ink)[0]
+
+
+def render_non_letters(job) -> bytes:
+    """Near misses `start..stop` of a set made with `seed`, kinds in NON_LETTER_KINDS order by
+    index, as 28x28 image bytes. Torch-free, for worker processes."""
+    start, stop, seed, config = job
+    out = bytearray()
+    for index in range(start, stop):
+        kind = NON_LETTER_KINDS[index % len(NON_LETTER_KINDS)]
+        out += render_non_letter(kind, sample_seed(seed, index), config).tobytes()
+    return bytes(out)

@@ -76,6 +76,14 @@ def _a_form(name: str, bar: float, top: str = "pointed") -> Letterform:
         legs = (line("A.left_diagonal", (0.0, 1.0), (0.62, 0.0), bend=0.04),
                 line("A.right_diagonal", (0.62, 0.0), (0.72, 1.0)))
         left_x, right_x = 0.62 * (1 - bar) - 0.12, 0.62 + 0.1 * bar + 0.08  # bar overshoots both legs
+    elif top == "cursive":  # one sweep up and down, the bar carried on past both legs
+        legs = (curve("A.left_diagonal", (0.02, 1.0), (0.15, 0.55), (0.4, 0.02), (0.55, 0.0)),
+                curve("A.right_diagonal", (0.55, 0.0), (0.65, 0.1), (0.7, 0.6), (0.82, 1.0)))
+        left_x, right_x = 0.0, 0.95
+    elif top == "apart":  # legs that do not meet at the top
+        legs = (line("A.left_diagonal", (0.0, 1.0), (0.4, 0.02)),
+                line("A.right_diagonal", (0.52, 0.0), (0.9, 1.0)))
+        left_x, right_x = 0.4 * (1 - bar), 0.52 + 0.38 * bar
     else:  # round-arched, as many people write it
         legs = (curve("A.left_diagonal", (0.0, 1.0), (0.02, 0.3), (0.18, 0.0), (0.45, 0.0)),
                 curve("A.right_diagonal", (0.45, 0.0), (0.72, 0.0), (0.88, 0.3), (0.9, 1.0)))
@@ -83,7 +91,8 @@ def _a_form(name: str, bar: float, top: str = "pointed") -> Letterform:
     ornaments = (line("A.left_diagonal", (-0.1, 1.0), (0.14, 1.0), feature="serif"),
                  line("A.right_diagonal", (0.76, 1.0), (1.0, 1.0), feature="serif"),
                  line("A.left_diagonal", (0.3, 0.0), (0.45, 0.0), feature="entry"))
-    return Letterform(name, legs + (line("A.crossbar", (left_x, bar), (right_x, bar)),) + ornaments)
+    tilt = 0.1 if top == "cursive" else 0.0  # a cursive bar rises to the right
+    return Letterform(name, legs + (line("A.crossbar", (left_x, bar + tilt), (right_x, bar - tilt)),) + ornaments)
 
 
 def _b_form(name: str, waist: float, gap: float, shape: str) -> Letterform:
@@ -104,6 +113,15 @@ def _b_form(name: str, waist: float, gap: float, shape: str) -> Letterform:
     elif shape == "round":
         bowls = (curve("B.upper_bowl", (x0, 0.0), (0.78, -0.03), (0.78, waist), (x0, waist)),
                  curve("B.lower_bowl", (x0, waist), (1.0, waist - 0.02), (1.0, 1.03), (x0, 1.0)))
+    elif shape == "pointed":  # bowls as two wedges, like a hurried 3 against the spine
+        bowls = (line("B.upper_bowl", (x0, 0.0), (0.62, waist * 0.45), bend=-0.05),
+                 line("B.upper_bowl", (0.62, waist * 0.45), (x0, waist), bend=-0.05),
+                 line("B.lower_bowl", (x0, waist), (0.8, waist + (1 - waist) * 0.5), bend=-0.05),
+                 line("B.lower_bowl", (0.8, waist + (1 - waist) * 0.5), (x0, 1.0), bend=-0.05))
+    elif shape == "stroke":  # one movement: down the spine, back up, then both bowls without lifting the pen
+        spine = (line("B.spine", (0.1, 0.0), (0.1, 1.0)), line("B.spine", (0.1, 1.0), (0.13, 0.02), bend=0.02))
+        bowls = (curve("B.upper_bowl", (0.13, 0.02), (0.9, -0.1), (0.85, waist + 0.02), (0.1, waist)),
+                 curve("B.lower_bowl", (0.1, waist), (1.05, waist - 0.08), (1.05, 1.12), (0.05, 0.98)))
     else:  # "D": straight arms into round ends, as printed faces draw it
         u, w = 0.42, 0.5
         r_up, r_lo = waist / 2, (1 - waist) / 2
@@ -139,6 +157,32 @@ def _c_form(name: str, rx: float, aperture: float, bend: float) -> Letterform:
     ))
 
 
+def _c_lines(name: str, top: Point, corner_top: Point, corner_bottom: Point, bottom: Point,
+             round_corners: float = 0.0) -> Letterform:
+    """A C drawn as (nearly) three straight moves: a flat or angular C, as hurried hands write it.
+    `round_corners` rounds each turn by that fraction of the arm, bending the arms into curves."""
+    r = round_corners
+    return Letterform(name, (
+        curve("C.top_curve", top, (top[0] + (corner_top[0] - top[0]) * (1 - r), top[1] + (corner_top[1] - top[1]) * (1 - r)),
+              (corner_top[0], corner_top[1] + r * 0.2), (corner_top[0] + r * 0.02, corner_top[1] + r * 0.25)),
+        line("C.left_line", (corner_top[0] + r * 0.02, corner_top[1] + r * 0.25),
+             (corner_bottom[0] + r * 0.02, corner_bottom[1] - r * 0.25), bend=0.03),
+        curve("C.bottom_curve", (corner_bottom[0] + r * 0.02, corner_bottom[1] - r * 0.25),
+              (corner_bottom[0], corner_bottom[1] - r * 0.2),
+              (bottom[0] + (corner_bottom[0] - bottom[0]) * (1 - r), bottom[1] + (corner_bottom[1] - bottom[1]) * (1 - r)),
+              bottom),
+    ))
+
+
+def _c_hooked(name: str, rx: float, aperture: float) -> Letterform:
+    """A round C whose top end turns down and back in, as a quick hand finishes it."""
+    base = _c_form(name, rx, aperture, 0.06)
+    cx, cy = 0.5, 0.5
+    x, y = cx + rx * math.cos(math.radians(-aperture)), cy + 0.5 * math.sin(math.radians(-aperture))
+    hook = curve("C.top_curve", (x, y), (x + 0.06, y + 0.12), (x - 0.05, y + 0.24), (x - 0.16, y + 0.14))
+    return Letterform(name, tuple(p for p in base.pieces if p.feature is None) + (hook,))
+
+
 _COPPERPLATE_C = Letterform("copperplate", (  # a calligraphic C: a loop at the top, a long leaning stroke down
     curve("C.top_curve", (0.95, 0.25), (0.85, -0.05), (0.45, -0.05), (0.35, 0.15)),
     curve("C.top_curve", (0.35, 0.15), (0.3, 0.32), (0.58, 0.3), (0.5, 0.08)),
@@ -153,19 +197,85 @@ TEMPLATES: dict[str, tuple[Letterform, ...]] = {
         _a_form("flat", 0.62, "flat"), _a_form("flat-low-bar", 0.7, "flat"),
         _a_form("round", 0.55, "round"), _a_form("round-high-bar", 0.45, "round"),
         _a_form("script", 0.6, "script"), _a_form("script-low-bar", 0.68, "script"),
+        _a_form("cursive", 0.62, "cursive"), _a_form("apart", 0.6, "apart"),
+        _a_form("pointed-very-low-bar", 0.8), _a_form("round-low-bar", 0.7, "round"),
     ),
     "B": (
         _b_form("round", 0.46, 0.0, "round"), _b_form("round-open", 0.45, 0.08, "round"),
         _b_form("round-small-top", 0.38, 0.0, "round"), _b_form("printed", 0.47, 0.0, "D"),
         _b_form("printed-small-top", 0.42, 0.0, "D"), _b_form("printed-open", 0.47, 0.07, "D"),
         _b_form("script", 0.45, 0.0, "script"),
+        _b_form("detached", 0.46, 0.14, "round"), _b_form("overshooting", 0.47, -0.09, "round"),
+        _b_form("big-top", 0.56, 0.0, "round"), _b_form("pointed", 0.46, 0.02, "pointed"),
+        _b_form("one-stroke", 0.47, 0.0, "stroke"),
     ),
     "C": (
         _c_form("round", 0.45, 45, 0.06), _c_form("narrow", 0.36, 45, 0.05),
         _c_form("open", 0.45, 62, 0.06), _c_form("closed", 0.47, 30, 0.07),
         _c_form("wide", 0.55, 50, 0.05), _COPPERPLATE_C,
+        _c_form("nearly-closed", 0.47, 18, 0.07), _c_hooked("hooked", 0.45, 40),
+        _c_lines("flat-bottom", (0.75, 0.08), (0.18, 0.1), (0.05, 0.95), (1.0, 0.98), 0.5),
+        _c_lines("angular", (0.9, 0.05), (0.12, 0.02), (0.08, 0.98), (0.92, 1.0), 0.15),
+        _c_lines("pointed", (0.9, 0.0), (0.05, 0.48), (0.05, 0.52), (0.9, 1.0), 0.3),
     ),
 }
+
+def _shape(name: str, *pieces: tuple) -> Letterform:
+    """A non-letter drawn from the same vocabulary of lines and curves; one role owns all of it."""
+    role = f"{name}.stroke"
+    made = []
+    for kind, *points in pieces:
+        made.append(line(role, *points) if kind == "line" else curve(role, *points) if kind == "curve"
+                    else arc(role, *points))
+    return Letterform(name, tuple(made))
+
+
+_L, _C, _R = "line", "curve", "arc"
+# Near misses: other letters, digits and shapes drawn with the same strokes, for teaching the
+# network's companion detector what is none of A, B and C. Never used as a class.
+NON_LETTERS: dict[str, tuple[Letterform, ...]] = {name: (form,) for name, form in {
+    "D": _shape("D", (_L, (0.1, 0.0), (0.1, 1.0)), (_C, (0.1, 0.0), (0.95, -0.02), (0.95, 1.02), (0.1, 1.0))),
+    "E": _shape("E", (_L, (0.1, 0.0), (0.1, 1.0)), (_L, (0.1, 0.0), (0.8, 0.0)), (_L, (0.1, 0.5), (0.65, 0.5)),
+                (_L, (0.1, 1.0), (0.8, 1.0))),
+    "F": _shape("F", (_L, (0.1, 0.0), (0.1, 1.0)), (_L, (0.1, 0.0), (0.8, 0.0)), (_L, (0.1, 0.5), (0.65, 0.5))),
+    "H": _shape("H", (_L, (0.1, 0.0), (0.1, 1.0)), (_L, (0.8, 0.0), (0.8, 1.0)), (_L, (0.1, 0.5), (0.8, 0.5))),
+    "K": _shape("K", (_L, (0.1, 0.0), (0.1, 1.0)), (_L, (0.8, 0.0), (0.1, 0.6)), (_L, (0.32, 0.42), (0.85, 1.0))),
+    "M": _shape("M", (_L, (0.0, 1.0), (0.1, 0.0)), (_L, (0.1, 0.0), (0.5, 0.7)), (_L, (0.5, 0.7), (0.9, 0.0)),
+                (_L, (0.9, 0.0), (1.0, 1.0))),
+    "N": _shape("N", (_L, (0.1, 1.0), (0.1, 0.0)), (_L, (0.1, 0.0), (0.85, 1.0)), (_L, (0.85, 1.0), (0.85, 0.0))),
+    "O": _shape("O", (_R, 0.5, 0.5, 0.45, 0.5, 0, 120), (_R, 0.5, 0.5, 0.45, 0.5, 120, 240),
+                (_R, 0.5, 0.5, 0.45, 0.5, 240, 360)),
+    "P": _shape("P", (_L, (0.1, 0.0), (0.1, 1.0)), (_C, (0.1, 0.0), (0.85, -0.02), (0.85, 0.52), (0.1, 0.5))),
+    "R": _shape("R", (_L, (0.1, 0.0), (0.1, 1.0)), (_C, (0.1, 0.0), (0.85, -0.02), (0.85, 0.52), (0.1, 0.5)),
+                (_L, (0.35, 0.5), (0.85, 1.0))),
+    "S": _shape("S", (_C, (0.85, 0.12), (0.6, -0.1), (0.0, 0.0), (0.2, 0.35)),
+                (_C, (0.2, 0.35), (0.35, 0.55), (1.0, 0.5), (0.8, 0.85)), (_C, (0.8, 0.85), (0.6, 1.1), (0.15, 1.0), (0.05, 0.85))),
+    "T": _shape("T", (_L, (0.0, 0.0), (0.9, 0.0)), (_L, (0.45, 0.0), (0.45, 1.0))),
+    "U": _shape("U", (_C, (0.05, 0.0), (0.0, 1.3), (0.9, 1.3), (0.85, 0.0))),
+    "V": _shape("V", (_L, (0.0, 0.0), (0.45, 1.0)), (_L, (0.45, 1.0), (0.9, 0.0))),
+    "X": _shape("X", (_L, (0.0, 0.0), (0.85, 1.0)), (_L, (0.85, 0.0), (0.0, 1.0))),
+    "Z": _shape("Z", (_L, (0.0, 0.0), (0.85, 0.0)), (_L, (0.85, 0.0), (0.0, 1.0)), (_L, (0.0, 1.0), (0.85, 1.0))),
+    "0": _shape("0", (_R, 0.5, 0.5, 0.3, 0.5, -90, 30), (_R, 0.5, 0.5, 0.3, 0.5, 30, 150),
+                (_R, 0.5, 0.5, 0.3, 0.5, 150, 270)),
+    "2": _shape("2", (_C, (0.1, 0.2), (0.3, -0.1), (0.95, 0.0), (0.7, 0.45)), (_L, (0.7, 0.45), (0.05, 1.0)),
+                (_L, (0.05, 1.0), (0.9, 1.0))),
+    "3": _shape("3", (_C, (0.1, 0.08), (0.6, -0.1), (1.0, 0.4), (0.35, 0.48)),
+                (_C, (0.35, 0.48), (1.05, 0.5), (0.8, 1.15), (0.05, 0.92))),
+    "4": _shape("4", (_L, (0.65, 0.0), (0.0, 0.7)), (_L, (0.0, 0.7), (0.9, 0.7)), (_L, (0.65, 0.0), (0.65, 1.0))),
+    "5": _shape("5", (_L, (0.85, 0.0), (0.2, 0.0)), (_L, (0.2, 0.0), (0.12, 0.45)),
+                (_C, (0.12, 0.45), (0.9, 0.2), (1.05, 1.05), (0.05, 0.92))),
+    "6": _shape("6", (_C, (0.8, 0.05), (0.3, -0.1), (-0.05, 0.6), (0.3, 0.95)),
+                (_R, 0.45, 0.72, 0.35, 0.28, 135, 315), (_R, 0.45, 0.72, 0.35, 0.28, -45, 135)),
+    "7": _shape("7", (_L, (0.0, 0.0), (0.85, 0.0)), (_L, (0.85, 0.0), (0.3, 1.0))),
+    "8": _shape("8", (_R, 0.45, 0.25, 0.3, 0.25, 0, 180), (_R, 0.45, 0.25, 0.3, 0.25, 180, 360),
+                (_R, 0.45, 0.73, 0.38, 0.27, 0, 180), (_R, 0.45, 0.73, 0.38, 0.27, 180, 360)),
+    "9": _shape("9", (_R, 0.5, 0.28, 0.35, 0.28, 0, 120), (_R, 0.5, 0.28, 0.35, 0.28, 120, 240),
+                (_R, 0.5, 0.28, 0.35, 0.28, 240, 360), (_C, (0.85, 0.28), (0.85, 0.7), (0.7, 1.0), (0.3, 1.0))),
+    "a": _shape("a", (_R, 0.4, 0.65, 0.35, 0.35, -60, 40), (_R, 0.4, 0.65, 0.35, 0.35, 40, 160),
+                (_R, 0.4, 0.65, 0.35, 0.35, 160, 300), (_L, (0.75, 0.3), (0.8, 1.0))),
+    "e": _shape("e", (_L, (0.1, 0.58), (0.86, 0.58)), (_R, 0.48, 0.6, 0.38, 0.4, 0, -120),
+                (_R, 0.48, 0.6, 0.38, 0.4, -120, -240), (_R, 0.48, 0.6, 0.38, 0.4, -240, -320)),
+}.items()}
 
 # The text's confusions: strokes of another letter that look like one of C's.
 LOOKALIKES: tuple[tuple[str, str], ...] = (("C.top_curve", "B.upper_bowl"), ("C.left_line", "A.left_diagonal"))

@@ -1,0 +1,91 @@
+"""Knowing when a drawing is none of A, B and C: a small companion network.
+
+The classifier only knows three answers, so a circle or an 8 gets one of them with full
+confidence. A second, small network learns the same generated letters against generated near
+misses (other letters and digits drawn from the same strokes, scribbles, specks). Its
+probability that a drawing is a near miss is the `unsure` signal; the threshold is set so that
+only `false_alarm` of fresh generated letters cross it. It is stored in the checkpoint as plain
+types under "novelty"; the classifier and its analysis are untouched by it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+from concurrent.futures import ProcessPoolExecutor
+
+import torch
+
+from .config import GeneratorConfig, NoveltyConfig, TrainConfig
+from .glyphs import NON_LETTER_KINDS, render_non_letters
+from .model import LetterMLP, ModelDims
+from .preprocess import IMAGE_SIZE
+
+CHUNK = 500  # near misses per work unit
+CLASSES = ("letter", "none")  # the detector's two outputs
+
+
+def make_non_letters(count: int, seed: int, generator: GeneratorConfig, workers: int = 1) -> torch.Tensor:
+    """(count, 28, 28) uint8 near misses, every kind in turn; the same for any `workers`."""
+    jobs = [(s, min(s + CHUNK, count), seed, generator) for s in range(0, count, CHUNK)]
+    if workers > 1:
+        context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            parts = list(pool.map(render_non_letters, jobs))
+    else:
+        parts = [render_non_letters(job) for job in jobs]
+    return torch.frombuffer(bytearray(b"".join(parts)), dtype=torch.uint8).view(count, IMAGE_SIZE, IMAGE_SIZE)
+
+
+@torch.no_grad()
+def novelty_scores(detector: LetterMLP, images: torch.Tensor) -> torch.Tensor:
+    """(N, 28, 28) uint8 -> (N,) probability that each image is none of the letters."""
+    device = next(detector.parameters()).device
+    out = [torch.softmax(detector(images[i:i + 4096].to(device).flatten(1).float() / 255.0), 1)[:, 1].cpu()
+           for i in range(0, len(images), 4096)]
+    return torch.cat(out) if out else torch.zeros(0)
+
+
+def train_novelty(letters: torch.Tensor, is_val: torch.Tensor, config: NoveltyConfig,
+                  generator: GeneratorConfig, device: str = "cpu", workers: int = 1) -> dict:
+    """Train the detector on `letters` (N, 28, 28) uint8 (validation rows held out) against fresh
+    near misses; return its checkpoint entry of plain types, with the calibration it measured."""
+    from .dataset import Dataset  # the generator's Dataset type, reused for a two-class problem
+    from .train import train_model
+
+    config.validate()
+    others = make_non_letters(config.count, config.seed, generator, workers)
+    n_val_others = max(1, round(len(others) * 0.1))
+    others_val = torch.zeros(len(others), dtype=torch.bool)
+    others_val[-n_val_others:] = True
+    images = torch.cat([letters, others])
+    labels = torch.cat([torch.zeros(len(letters), dtype=torch.int64), torch.ones(len(others), dtype=torch.int64)])
+    data = Dataset(images=images, labels=labels, is_val=torch.cat([is_val, others_val]), classes=list(CLASSES), meta={})
+    result = train_model(data, TrainConfig(hidden=config.hidden, epochs=config.epochs, device=device,
+                                           seed=config.seed, weight_decay=1e-4))
+    detector = result.model
+    letter_scores = novelty_scores(detector, letters[is_val])
+    other_scores = novelty_scores(detector, others[others_val])
+    # the (1 - false_alarm) quantile of held-out letters, never below an even call
+    threshold = max(0.5, float(torch.quantile(letter_scores, 1.0 - config.false_alarm))) if len(letter_scores) else 0.5
+    return {
+        "dims": detector.dims.as_dict(),
+        "model_state_dict": {k: v.detach().cpu().clone() for k, v in detector.state_dict().items()},
+        "threshold": threshold,
+        "kinds": list(NON_LETTER_KINDS),
+        "calibration": {
+            "letters_n": int(len(letter_scores)),
+            "letters_flagged": float((letter_scores >= threshold).float().mean()) if len(letter_scores) else None,
+            "non_letters_n": int(len(other_scores)),
+            "non_letters_flagged": float((other_scores >= threshold).float().mean()),
+        },
+        "config": {"count": config.count, "hidden": list(config.hidden), "epochs": config.epochs,
+                   "false_alarm": config.false_alarm, "seed": config.seed},
+    }
+
+
+def load_novelty(entry: dict) -> tuple[LetterMLP, float]:
+    """The detector and its threshold from a checkpoint's "novelty" entry."""
+    detector = LetterMLP(ModelDims.from_dict(entry["dims"]))
+    detector.load_state_dict(entry["model_state_dict"])
+    return detector.eval(), float(entry["threshold"])
