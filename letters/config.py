@@ -131,6 +131,7 @@ class TrainConfig:
     penalty: str = "l2"  # "l2": wd * sum(W ** 2), the text's regularisation; "l1": wd * sum(|W|), for contrast
     device: str = "auto"  # the accelerator when there is one, else the CPU
     seed: int = 0  # initial weights and batch order: the same seed gives the same weights on CPU
+    augment: float = 0.0  # pixels of elastic displacement per training batch (0: off); new glyphs every epoch
 
     def as_dict(self) -> dict:
         d = asdict(self)
@@ -147,6 +148,8 @@ class TrainConfig:
             raise OptionError("lr", f"{self.lr}: use a positive finite learning rate, e.g. 1e-3")
         if self.schedule not in ("cosine", "constant"):
             raise OptionError("schedule", f"{self.schedule!r}: use cosine or constant")
+        if not 0.0 <= self.augment <= 8.0:
+            raise OptionError("augment", f"{self.augment}: use 0 (off) to 8 pixels of elastic displacement")
         if not (self.weight_decay >= 0 and math.isfinite(self.weight_decay)):
             raise OptionError("weight_decay", f"{self.weight_decay}: use zero or a positive finite strength, e.g. 1e-4")
         sizes = (INPUTS, *self.hidden, 3)

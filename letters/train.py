@@ -19,6 +19,7 @@ from typing import Callable
 import torch
 from torch.nn import functional as F
 
+from .augment import elastic_batch
 from .checkpoint import make_checkpoint, save_checkpoint
 from .config import TrainConfig
 from .dataset import Dataset, load_dataset
@@ -150,7 +151,10 @@ def train_model(data: Dataset, config: TrainConfig, on_step: StepCallback | None
             perm = torch.randperm(n, device=device, generator=order)
             for step in range(steps_per_epoch):
                 batch = perm[step * config.batch_size:(step + 1) * config.batch_size]
-                logits = model(x_train[batch])
+                inputs = x_train[batch]
+                if config.augment > 0:
+                    inputs = elastic_batch(inputs, config.augment, order)
+                logits = model(inputs)
                 data_loss = F.cross_entropy(logits, y_train[batch])
                 penalty = config.weight_decay * (l1_penalty(model) if config.penalty == "l1" else l2_penalty(model))
                 loss = data_loss + penalty
