@@ -29,13 +29,18 @@ INPUTS = 28 * 28  # the preprocessed image, flattened
 KEYS = ("format", "version", "dims", "model_state_dict", "classes", "preprocessing", "train_config", "metrics")
 
 
-def make_checkpoint(model: LetterMLP, classes, preprocessing: dict, train_config: dict, metrics: dict) -> dict:
-    return {
+def make_checkpoint(model: LetterMLP, classes, preprocessing: dict, train_config: dict, metrics: dict,
+                    novelty: dict | None = None) -> dict:
+    """The checkpoint dict; `novelty` is the optional none-of-A-B-C detector (letters.novelty)."""
+    checkpoint = {
         "format": FORMAT, "version": VERSION, "dims": model.dims.as_dict(),
         "model_state_dict": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
         "classes": list(classes), "preprocessing": dict(preprocessing),
         "train_config": dict(train_config), "metrics": dict(metrics),
     }
+    if novelty is not None:
+        checkpoint["novelty"] = novelty
+    return checkpoint
 
 
 def save_checkpoint(checkpoint: dict, path: str | Path) -> None:

@@ -227,12 +227,13 @@ def train(
     schedule: Annotated[str, typer.Option(help="Learning rate over the run: cosine (decays to 0) or constant.")] = TRAIN.schedule,
     device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:N or mps.")] = TRAIN.device,
     seed: Annotated[int, typer.Option(help="Seed for initial weights and batch order.")] = TRAIN.seed,
+    augment: Annotated[float, typer.Option(help="Pixels of elastic distortion applied to every batch (0: off).")] = TRAIN.augment,
     force: Annotated[bool, typer.Option("--force", help="Allow --out to be the shipped model file.")] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON instead of a table.")] = False,
 ):
     """Train the MLP with an explicit weight-decay term on the weights (not the biases)."""
     config = TrainConfig(hidden=_parse_hidden(hidden), weight_decay=weight_decay, epochs=epochs,
-                         batch_size=batch_size, lr=lr, schedule=schedule, device=device, seed=seed)
+                         batch_size=batch_size, lr=lr, schedule=schedule, device=device, seed=seed, augment=augment)
     config.validate()
     from .present import as_json, training_summary, training_table
     from .shipped import DEFAULT_MODEL
@@ -275,6 +276,7 @@ def classify(
     config = ClassifyConfig(min_confidence=min_confidence)
     config.validate()
     from .checkpoint import load_model
+    from .novelty import load_novelty
     from .predict import classify as classify_loaded
     from .predict import load_inputs
     from .present import as_json, save_network_inputs
@@ -282,7 +284,7 @@ def classify(
 
     net, checkpoint = load_model(model or DEFAULT_MODEL)
     loaded = load_inputs(paths)
-    predictions = classify_loaded(net, checkpoint["classes"], loaded, config.min_confidence)
+    predictions = classify_loaded(net, checkpoint["classes"], loaded, config.min_confidence, load_novelty(checkpoint))
     if save_input is not None:
         for prediction, path in zip(predictions, save_network_inputs(loaded, save_input)):
             if path:

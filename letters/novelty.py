@@ -17,7 +17,6 @@ from concurrent.futures import ProcessPoolExecutor
 import torch
 
 from .config import GeneratorConfig, NoveltyConfig, TrainConfig
-from .glyphs import NON_LETTER_KINDS, render_non_letters
 from .model import LetterMLP, ModelDims
 from .preprocess import IMAGE_SIZE
 
@@ -27,6 +26,7 @@ CLASSES = ("letter", "none")  # the detector's two outputs
 
 def make_non_letters(count: int, seed: int, generator: GeneratorConfig, workers: int = 1) -> torch.Tensor:
     """(count, 28, 28) uint8 near misses, every kind in turn; the same for any `workers`."""
+    from .glyphs import render_non_letters  # the generator: only training needs it, never classify
     jobs = [(s, min(s + CHUNK, count), seed, generator) for s in range(0, count, CHUNK)]
     if workers > 1:
         context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
@@ -51,19 +51,20 @@ def train_novelty(letters: torch.Tensor, is_val: torch.Tensor, config: NoveltyCo
     """Train the detector on `letters` (N, 28, 28) uint8 (validation rows held out) against fresh
     near misses; return its checkpoint entry of plain types, with the calibration it measured."""
     from .dataset import Dataset  # the generator's Dataset type, reused for a two-class problem
+    from .glyphs import NON_LETTER_KINDS
     from .train import train_model
 
     config.validate()
-    others = make_non_letters(config.count, config.seed, generator, workers)
+    count = min(config.count, max(len(letters), 300))  # no more near misses than letters: a small set stays quick
+    others = make_non_letters(count, config.seed, generator, workers)
     n_val_others = max(1, round(len(others) * 0.1))
     others_val = torch.zeros(len(others), dtype=torch.bool)
     others_val[-n_val_others:] = True
     images = torch.cat([letters, others])
     labels = torch.cat([torch.zeros(len(letters), dtype=torch.int64), torch.ones(len(others), dtype=torch.int64)])
     data = Dataset(images=images, labels=labels, is_val=torch.cat([is_val, others_val]), classes=list(CLASSES), meta={})
-    result = train_model(data, TrainConfig(hidden=config.hidden, epochs=config.epochs, device=device,
-                                           seed=config.seed, weight_decay=1e-4))
-    detector = result.model
+    detector, _ = train_model(data, TrainConfig(hidden=config.hidden, epochs=config.epochs, device=device,
+                                                seed=config.seed, weight_decay=1e-4))
     letter_scores = novelty_scores(detector, letters[is_val])
     other_scores = novelty_scores(detector, others[others_val])
     # the (1 - false_alarm) quantile of held-out letters, never below an even call
@@ -79,13 +80,16 @@ def train_novelty(letters: torch.Tensor, is_val: torch.Tensor, config: NoveltyCo
             "non_letters_n": int(len(other_scores)),
             "non_letters_flagged": float((other_scores >= threshold).float().mean()),
         },
-        "config": {"count": config.count, "hidden": list(config.hidden), "epochs": config.epochs,
+        "config": {"count": count, "hidden": list(config.hidden), "epochs": config.epochs,
                    "false_alarm": config.false_alarm, "seed": config.seed},
     }
 
 
-def load_novelty(entry: dict) -> tuple[LetterMLP, float]:
-    """The detector and its threshold from a checkpoint's "novelty" entry."""
+def load_novelty(checkpoint: dict) -> tuple[LetterMLP, float] | None:
+    """The detector and its threshold from a checkpoint, or None when it has none."""
+    entry = checkpoint.get("novelty")
+    if entry is None:
+        return None
     detector = LetterMLP(ModelDims.from_dict(entry["dims"]))
     detector.load_state_dict(entry["model_state_dict"])
     return detector.eval(), float(entry["threshold"])

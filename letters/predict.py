@@ -18,6 +18,7 @@ from .errors import LettersError
 from .imagefolder import class_folders
 from .images import find_images, open_image
 from .model import LetterMLP
+from .novelty import novelty_scores
 from .preprocess import preprocess
 from .tensors import image_tensor
 
@@ -72,27 +73,40 @@ class Prediction:
     path: str
     prediction: str | None = None  # the most probable class; None when the file could not be used
     probabilities: dict[str, float] | None = None  # class -> softmax probability
-    unsure: bool | None = None  # the top probability is below --min-confidence
+    unsure: bool | None = None  # the top probability is below --min-confidence, or it looks like none of the letters
+    reason: str | None = None  # why it is unsure, in words
+    none_score: float | None = None  # the companion detector's probability that it is none of the letters
     error: str | None = None  # why the file could not be used
     explanation: list[UnitPush] | None = None  # with --explain: the units that pushed the answer most
     saved_input: str | None = None  # with --save-input: the PNG of what the network saw
 
 
-def classify(model: LetterMLP, classes, loaded: list[Loaded], min_confidence: float = ClassifyConfig.min_confidence) -> list[Prediction]:
-    """One Prediction per input, in order."""
+def classify(model: LetterMLP, classes, loaded: list[Loaded], min_confidence: float = ClassifyConfig.min_confidence,
+             novelty: tuple[LetterMLP, float] | None = None) -> list[Prediction]:
+    """One Prediction per input, in order. `novelty` (detector, threshold) adds the none-of-the-
+    letters score; at or over the threshold the answer is unsure whatever its probability."""
     good = [item.image for item in loaded if item.image is not None]
-    probs = probabilities(model, torch.stack(good)) if good else torch.zeros(0, len(classes))
+    stacked = torch.stack(good) if good else torch.zeros(0, 28, 28, dtype=torch.uint8)
+    probs = probabilities(model, stacked) if good else torch.zeros(0, len(classes))
+    scores = novelty_scores(novelty[0], stacked) if novelty is not None and good else None
     predictions, k = [], 0
     for item in loaded:
         if item.image is None:
             predictions.append(Prediction(item.path, error=item.error))
             continue
         p = probs[k]
-        k += 1
         top = int(p.argmax())
+        score = float(scores[k]) if scores is not None else None
+        k += 1
+        reasons = []
+        if novelty is not None and score is not None and score >= novelty[1]:
+            reasons.append(f"looks like none of {', '.join(classes)} (none-score {score:.2f} >= {novelty[1]:.2f})")
+        if float(p[top]) < min_confidence:
+            reasons.append(f"top probability {float(p[top]):.2f} < {min_confidence:g}")
         predictions.append(Prediction(item.path, prediction=classes[top],
                                       probabilities={c: round(float(v), 6) for c, v in zip(classes, p)},
-                                      unsure=bool(float(p[top]) < min_confidence)))
+                                      unsure=bool(reasons), reason="; ".join(reasons) or None,
+                                      none_score=None if score is None else round(score, 4)))
     return predictions
 
 

@@ -77,6 +77,8 @@ def classification_notes(predictions: list[Prediction]) -> list[str]:
     """The lines under the table: which units pushed each answer, where the network's view was saved."""
     lines = []
     for p in predictions:
+        if p.unsure and p.reason:
+            lines.append(f"{escape(p.path)}: unsure: {escape(p.reason)}")
         if p.explanation:
             lines.append(f"{escape(p.path)}: {p.prediction} because of " + ", ".join(
                 f"L{u.layer}.{u.unit} ({escape(u.label)}, +{u.push:.2f})" for u in p.explanation))

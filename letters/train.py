@@ -21,7 +21,7 @@ from torch.nn import functional as F
 
 from .augment import elastic_batch
 from .checkpoint import make_checkpoint, save_checkpoint
-from .config import TrainConfig
+from .config import GeneratorConfig, NoveltyConfig, TrainConfig
 from .dataset import Dataset, load_dataset
 from .devices import resolve_device
 from .errors import LettersError, OptionError
@@ -207,9 +207,11 @@ def curves_path(checkpoint: Path) -> Path:
 
 
 def train_and_save(data: Path | Dataset, out: Path, config: TrainConfig, on_step: StepCallback | None = None,
-                   on_epoch: EpochCallback | None = None) -> tuple[LetterMLP, TrainResult]:
+                   on_epoch: EpochCallback | None = None,
+                   novelty: NoveltyConfig | None = NoveltyConfig()) -> tuple[LetterMLP, TrainResult]:
     """Load the data (unless given loaded), train, and write the checkpoint and its curves
-    (`result.checkpoint`, `result.curves`); a run that diverges writes nothing."""
+    (`result.checkpoint`, `result.curves`); a run that diverges writes nothing. With `novelty`,
+    the none-of-the-letters detector is trained on the same letters and saved with the model."""
     out = Path(out)
     if out.is_dir():
         raise OptionError("out", f"{out} is a folder; give a file path such as {out / 'letters-mlp.pt'}")
@@ -221,7 +223,13 @@ def train_and_save(data: Path | Dataset, out: Path, config: TrainConfig, on_step
     metrics = result.metrics()
     metrics["data"] = {"path": dataset.meta.get("root"), "count": int(len(dataset.labels)), "val": int(dataset.is_val.sum()),
                        "format": dataset.meta.get("format"), "sha256": dataset.meta.get("sha256")}
-    save_checkpoint(make_checkpoint(model, dataset.classes, PREPROCESSING, config.as_dict(), metrics), out)
+    detector = None
+    if novelty is not None and not result.interrupted:
+        from .novelty import train_novelty
+
+        generator = GeneratorConfig.from_dict(dataset.meta["generator"]) if "generator" in dataset.meta else GeneratorConfig()
+        detector = train_novelty(dataset.images, dataset.is_val, novelty, generator, config.device)
+    save_checkpoint(make_checkpoint(model, dataset.classes, PREPROCESSING, config.as_dict(), metrics, detector), out)
     curves = curves_path(out)
     save_image(training_curves(result.history), curves)
     result.checkpoint, result.curves = str(out), str(curves)
