@@ -171,9 +171,9 @@ class NoveltyConfig:
 
     def validate(self) -> None:
         if self.count < 30:
-            raise LettersError(f"novelty count {self.count}: use at least 30 near misses")
+            raise OptionError("count", f"{self.count}: the none-of-the-letters detector needs at least 30 near misses")
         if not 0.0 < self.false_alarm < 0.5:
-            raise LettersError(f"novelty false alarm rate {self.false_alarm} is outside (0, 0.5)")
+            raise OptionError("false_alarm", f"{self.false_alarm} is outside (0, 0.5)")
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from .model import LetterMLP, ModelDims
 from .pictures import save_image, training_curves
 from .preprocess import PREPROCESSING
 
+NOVELTY = NoveltyConfig()  # train_and_save's default: every saved model gets its detector
 EVAL_BATCH = 8192  # samples per forward pass when measuring accuracy: bounded memory on any device
 
 
@@ -208,7 +209,7 @@ def curves_path(checkpoint: Path) -> Path:
 
 def train_and_save(data: Path | Dataset, out: Path, config: TrainConfig, on_step: StepCallback | None = None,
                    on_epoch: EpochCallback | None = None,
-                   novelty: NoveltyConfig | None = NoveltyConfig()) -> tuple[LetterMLP, TrainResult]:
+                   novelty: NoveltyConfig | None = NOVELTY) -> tuple[LetterMLP, TrainResult]:
     """Load the data (unless given loaded), train, and write the checkpoint and its curves
     (`result.checkpoint`, `result.curves`); a run that diverges writes nothing. With `novelty`,
     the none-of-the-letters detector is trained on the same letters and saved with the model."""
