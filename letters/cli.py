@@ -319,16 +319,28 @@ def evaluate(
                                            readable=False)],
     model: Annotated[Optional[Path], typer.Option(help="Checkpoint file; default: the shipped model.")] = None,
     worst: Annotated[int, typer.Option(help="How many of the worst-classified files to list.")] = EVALUATE.worst,
+    errors: Annotated[Optional[Path], typer.Option(help="Write a contact sheet of every misread file (true -> predicted) to this PNG.")] = None,
+    explain: Annotated[bool, typer.Option("--explain", help="For each misread file, list the hidden units that favoured the wrong answer most.")] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
 ):
     """Score the model on a folder of labelled images: accuracy, confusion matrix, worst files."""
     from .checkpoint import load_model
     from .predict import evaluate_folder
-    from .present import as_json, evaluation_summary, evaluation_tables
+    from .present import as_json, errors_sheet, evaluation_summary, evaluation_tables, explanation_lines
     from .shipped import DEFAULT_MODEL
 
+    if errors is not None and errors.is_dir():
+        raise LettersError(f"--errors {errors} is a folder; give a PNG file path such as {errors / 'errors.png'}")
     net, checkpoint = load_model(model or DEFAULT_MODEL)
     result = evaluate_folder(net, checkpoint["classes"], folder, worst=max(0, worst))
+    if explain:
+        from .explain import explain_errors
+
+        explain_errors(net, checkpoint["classes"], result)
+    if errors is not None:
+        from .pictures import save_image
+
+        save_image(errors_sheet(result), errors)
     if json_output:
         _print_json(as_json(result))
     else:
@@ -336,6 +348,10 @@ def evaluate(
         console.print(evaluation_summary(result))
         for table in evaluation_tables(result):
             console.print(table)
+        for line in explanation_lines(result):
+            console.print(line)
+        if errors is not None:
+            typer.echo(f"{len(result.wrong)} misread files drawn in {errors}")
     _report_failed(result.failed)
     if result.failed:  # as classify: the others were scored, but not every file was
         raise typer.Exit(EXIT_ERROR)

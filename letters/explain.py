@@ -12,7 +12,7 @@ import torch
 from .analysis import unit_labels
 from .config import ClassifyConfig
 from .model import LetterMLP
-from .predict import Loaded, Prediction, UnitPush
+from .predict import Evaluation, Loaded, Prediction, UnitPush, load_input
 
 
 @torch.no_grad()
@@ -36,3 +36,24 @@ def explain(model: LetterMLP, classes: list[str], loaded: list[Loaded], predicti
             continue
         pushes = unit_contributions(model, item.image, classes.index(prediction.prediction))[:config.explain_units]
         prediction.explanation = [UnitPush(layer, u, labels[u], round(p, 4)) for u, p in pushes if p > 0]
+
+
+@torch.no_grad()
+def explain_errors(model: LetterMLP, classes: list[str], evaluation: Evaluation,
+                   config: ClassifyConfig | None = None) -> None:
+    """Fill each misread file's `explanation` with the units that favoured the wrong answer over
+    the true one most: activation x (weight to the wrong letter - weight to the true letter)."""
+    config = config or ClassifyConfig()
+    if not evaluation.wrong:
+        return
+    labels = unit_labels(model, config.explain_probes)
+    layer = len(model.hidden)
+    weights = model.output.weight
+    for misread in evaluation.wrong:
+        image = load_input(misread.path).image
+        if image is None:
+            continue
+        hidden = model.hidden_activations(image.flatten().float()[None] / 255.0)[-1][0]
+        push = hidden * (weights[classes.index(misread.prediction)] - weights[classes.index(misread.true)])
+        top = push.argsort(descending=True).tolist()[:config.explain_units]
+        misread.explanation = [UnitPush(layer, u, labels[u], round(float(push[u]), 4)) for u in top if push[u] > 0]

@@ -8,7 +8,7 @@ be used becomes one with its `error`, and the others are still classified.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -118,6 +118,7 @@ class Misread:
     true: str
     prediction: str
     probability_true: float
+    explanation: list[UnitPush] | None = None  # with --explain: units that favoured the wrong answer most
 
 
 @dataclass
@@ -137,6 +138,7 @@ class Evaluation:
     classes: list[str]
     worst: list[Misread]  # lowest probability of the true letter first
     failed: list[Unreadable]  # files that could not be read
+    wrong: list[Misread] = field(default_factory=list)  # every misclassified file, lowest probability of the truth first
 
 
 def evaluate_folder(model: LetterMLP, classes, root: str | Path, worst: int = EvaluateConfig.worst) -> Evaluation:
@@ -171,11 +173,15 @@ def evaluate_folder(model: LetterMLP, classes, root: str | Path, worst: int = Ev
     per_class = {c: (float(confusion[i, i] / confusion[i].sum()) if confusion[i].sum() else None)
                  for i, c in enumerate(classes)}
     true_prob = probs[torch.arange(len(y)), y]
-    order = true_prob.argsort().tolist()[:worst]
+    ranked = true_prob.argsort().tolist()
+    order = ranked[:worst]
+    misread = [i for i in ranked if int(pred[i]) != int(y[i])]
     return Evaluation(
         n=len(keep), accuracy=float((pred == y).float().mean()), per_class=per_class,
         confusion=confusion.tolist(), classes=list(classes),
         worst=[Misread(loaded[keep[i]].path, classes[int(y[i])], classes[int(pred[i])], round(float(true_prob[i]), 4))
                for i in order],
         failed=failed,
+        wrong=[Misread(loaded[keep[i]].path, classes[int(y[i])], classes[int(pred[i])], round(float(true_prob[i]), 4))
+               for i in misread],
     )

@@ -112,6 +112,32 @@ def evaluation_tables(evaluation: Evaluation) -> list[Table]:
     return tables
 
 
+def errors_sheet(evaluation: Evaluation) -> Image.Image:
+    """Every misread file as the network saw it (dark on white), captioned true -> predicted, P(true),
+    and with --explain the unit that favoured the wrong answer most."""
+    from .pictures import gray_tile, titled_grid
+    from .predict import load_input
+
+    tiles, titles = [], []
+    for w in evaluation.wrong:
+        image = load_input(w.path).image
+        if image is None:
+            continue
+        tiles.append(gray_tile(image.flatten().tolist(), zoom=3))
+        caption = [f"{w.true} -> {w.prediction}  P({w.true}) {w.probability_true:.2f}", Path(w.path).name[:20]]
+        if w.explanation:
+            caption.append(f"L{w.explanation[0].layer}.{w.explanation[0].unit} {w.explanation[0].label}"[:22])
+        titles.append(caption)
+    return titled_grid(tiles, titles, columns=10)
+
+
+def explanation_lines(evaluation: Evaluation) -> list[str]:
+    """With --explain: per misread file, the units that favoured the wrong answer, with stroke labels."""
+    return [f"{escape(w.path)}: {w.true} read as {w.prediction} because of " + ", ".join(
+        f"L{u.layer}.{u.unit} ({escape(u.label)}, +{u.push:.2f})" for u in w.explanation)
+        for w in evaluation.wrong if w.explanation]
+
+
 def save_network_inputs(loaded: list[Loaded], target: Path) -> list[Path | None]:
     """Write each 28x28 network input, enlarged, dark on white, as a PNG: `target` itself for
     one image, `<target stem>-<image stem>.png` beside it for several. None for unusable files."""
