@@ -20,9 +20,15 @@ def elastic_batch(x: torch.Tensor, amplitude: float, generator: torch.Generator)
     side = int(x.shape[1] ** 0.5)
     noise = torch.rand(n, 2, COARSE, COARSE, device=x.device, generator=generator).mul_(2).sub_(1)
     field = F.interpolate(noise, size=(side, side), mode="bicubic", align_corners=True)  # (N, 2, 28, 28)
-    field = field.permute(0, 2, 3, 1).mul_(2.0 * amplitude / side)  # pixels -> grid units ([-1, 1] spans side)
+    return displace(x, field.permute(0, 2, 3, 1).mul_(amplitude))
+
+
+def displace(x: torch.Tensor, field: torch.Tensor) -> torch.Tensor:
+    """(N, side*side) images resampled at (pixel + field): `field` is (N, side, side, 2) in pixels,
+    (dx, dy), so output pixel p shows input at p + field[p]; outside the image is paper (0)."""
+    n, side = x.shape[0], field.shape[1]
     ramp = torch.linspace(-1 + 1 / side, 1 - 1 / side, side, device=x.device)
-    grid = torch.stack(torch.meshgrid(ramp, ramp, indexing="xy"), -1)  # (28, 28, 2) as (x, y)
-    out = F.grid_sample(x.view(n, 1, side, side), grid + field, mode="bilinear", padding_mode="zeros",
-                        align_corners=False)
+    grid = torch.stack(torch.meshgrid(ramp, ramp, indexing="xy"), -1)  # (side, side, 2) as (x, y), pixel centres
+    out = F.grid_sample(x.view(n, 1, side, side), grid + field * (2.0 / side), mode="bilinear",
+                        padding_mode="zeros", align_corners=False)
     return out.view(n, -1)

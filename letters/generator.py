@@ -16,9 +16,9 @@ from concurrent.futures import ProcessPoolExecutor
 
 import torch
 
-from .config import DatasetConfig
+from .config import DatasetConfig, GeneratorConfig
 from .errors import LettersError
-from .glyphs import render_batch, sample_seed
+from .glyphs import render_batch, render_non_letters, sample_seed
 from .preprocess import IMAGE_SIZE
 from .strokes import CLASSES, ROLES, letter_roles
 
@@ -52,6 +52,30 @@ def _worker_init(parent: int) -> None:
         os._exit(1)
 
 
+def map_chunks(render, chunks: list, workers: int):
+    """`render(chunk)` for every chunk, in order, in `workers` processes (1: in this one) that
+    die with this one."""
+    if workers <= 1:
+        yield from map(render, chunks)
+        return
+    # fork where it is safe (Linux): workers start at once; elsewhere spawn, which imports only glyphs
+    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init, initargs=(os.getpid(),))
+    try:
+        yield from pool.map(render, chunks)
+    except BaseException:  # Ctrl-C or an error: drop the queued chunks, let the running ones end
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown()
+
+
+def generate_non_letters(count: int, seed: int, generator: GeneratorConfig, workers: int = 1) -> torch.Tensor:
+    """(count, 28, 28) uint8 near misses (letters.glyphs.NON_LETTER_KINDS in turn); the same for any `workers`."""
+    chunks = [(s, min(s + CHUNK, count), seed, generator) for s in range(0, count, CHUNK)]
+    data = b"".join(map_chunks(render_non_letters, chunks, workers))
+    return torch.frombuffer(bytearray(data), dtype=torch.uint8).view(count, IMAGE_SIZE, IMAGE_SIZE)
+
+
 def generate_tensors(config: DatasetConfig, progress=None) -> dict:
     """Render `config.count` glyphs, balanced over the classes, in any number of workers."""
     if len({len(letter_roles(c)) for c in CLASSES}) != 1:
@@ -59,23 +83,9 @@ def generate_tensors(config: DatasetConfig, progress=None) -> dict:
     chunks = [(s, min(s + CHUNK, config.count), config.seed, config.generator)
               for s in range(0, config.count, CHUNK)]
     parts = []
-    if config.workers > 1:
-        # fork where it is safe (Linux): workers start at once; elsewhere spawn, which imports only glyphs
-        context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-        pool = ProcessPoolExecutor(config.workers, mp_context=context, initializer=_worker_init,
-                                   initargs=(os.getpid(),))
-        try:
-            for part in pool.map(render_batch, chunks):
-                parts.append(part)
-                progress and progress(len(part[2]))
-        except BaseException:  # Ctrl-C or an error: drop the queued chunks, let the running ones end
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
-        pool.shutdown()
-    else:
-        for chunk in chunks:
-            parts.append(render_batch(chunk))
-            progress and progress(len(parts[-1][2]))
+    for part in map_chunks(render_batch, chunks, config.workers):
+        parts.append(part)
+        progress and progress(len(part[2]))
     n, side, roles = config.count, IMAGE_SIZE, len(letter_roles(CLASSES[0]))
     images = torch.frombuffer(bytearray(b"".join(p[0] for p in parts)), dtype=torch.uint8).view(n, side, side)
     coverage = torch.frombuffer(bytearray(b"".join(p[1] for p in parts)), dtype=torch.uint8).view(

@@ -10,31 +10,12 @@ types under "novelty"; the classifier and its analysis are untouched by it.
 
 from __future__ import annotations
 
-import multiprocessing
-import sys
-from concurrent.futures import ProcessPoolExecutor
-
 import torch
 
 from .config import GeneratorConfig, NoveltyConfig, TrainConfig
 from .model import LetterMLP, ModelDims
-from .preprocess import IMAGE_SIZE
 
-CHUNK = 500  # near misses per work unit
 CLASSES = ("letter", "none")  # the detector's two outputs
-
-
-def make_non_letters(count: int, seed: int, generator: GeneratorConfig, workers: int = 1) -> torch.Tensor:
-    """(count, 28, 28) uint8 near misses, every kind in turn; the same for any `workers`."""
-    from .glyphs import render_non_letters  # the generator: only training needs it, never classify
-    jobs = [(s, min(s + CHUNK, count), seed, generator) for s in range(0, count, CHUNK)]
-    if workers > 1:
-        context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            parts = list(pool.map(render_non_letters, jobs))
-    else:
-        parts = [render_non_letters(job) for job in jobs]
-    return torch.frombuffer(bytearray(b"".join(parts)), dtype=torch.uint8).view(count, IMAGE_SIZE, IMAGE_SIZE)
 
 
 @torch.no_grad()
@@ -51,12 +32,13 @@ def train_novelty(letters: torch.Tensor, is_val: torch.Tensor, config: NoveltyCo
     """Train the detector on `letters` (N, 28, 28) uint8 (validation rows held out) against fresh
     near misses; return its checkpoint entry of plain types, with the calibration it measured."""
     from .dataset import Dataset  # the generator's Dataset type, reused for a two-class problem
+    from .generator import generate_non_letters
     from .glyphs import NON_LETTER_KINDS
     from .train import train_model
 
     config.validate()
     count = min(config.count, max(len(letters), 300))  # no more near misses than letters: a small set stays quick
-    others = make_non_letters(count, config.seed, generator, workers)
+    others = generate_non_letters(count, config.seed, generator, workers)
     n_val_others = max(1, round(len(others) * 0.1))
     others_val = torch.zeros(len(others), dtype=torch.bool)
     others_val[-n_val_others:] = True

@@ -1,0 +1,176 @@
+"""Real hands: new letterforms keep exact owners, distortions move owners with the ink, the
+none-of-the-letters detector, the batch distortion, evaluate --errors/--explain, and the
+shipped model's floor on real handwriting."""
+
+import json
+import random
+
+import pytest
+import torch
+from PIL import Image
+
+from letters.augment import displace
+from letters.config import GeneratorConfig
+from letters.glyphs import NON_LETTER_KINDS, glyph_blur, render_glyph, render_non_letter, render_parts
+from letters.strokes import CLASSES, NON_LETTERS, TEMPLATES, letter_roles
+
+HANDS = GeneratorConfig(elastic=0.08, blur=1.0)  # every distortion on, strongly
+
+
+def _seed_for_form(letter: str, index: int) -> int:
+    """A seed whose glyph uses letterform `index` (the generator's first draw picks the form)."""
+    seed = 0
+    while random.Random(seed).randrange(len(TEMPLATES[letter])) != index:
+        seed += 1
+    return seed
+
+
+def _bytes(image) -> torch.Tensor:
+    return torch.tensor(list(image.tobytes()), dtype=torch.int64)
+
+
+@pytest.mark.parametrize("letter", CLASSES)
+def test_every_letterform_renders_with_exact_owners(letter):
+    roles = letter_roles(letter)
+    for index, form in enumerate(TEMPLATES[letter]):
+        seed = _seed_for_form(letter, index)
+        for config in (GeneratorConfig(), HANDS):
+            glyph, parts = render_parts(letter, seed, config, [(role,) for role in roles])
+            assert glyph.form == form.name
+            coverage = glyph.roles
+            owned = sum(_bytes(coverage[role]) for role in roles)
+            assert all(int(_bytes(coverage[role]).sum()) > 0 for role in roles), (form.name, "a role drew nothing")
+            ink = _bytes(glyph.image) > 0
+            assert bool(((owned > 0) | ~ink).all()), (form.name, "ink without an owner")
+            # each stroke drawn alone lies inside the full glyph, in the glyph's own frame
+            for role, part in zip(roles, parts):
+                alone = _bytes(part) > 64
+                assert float((alone & ink).sum()) >= 0.95 * float(alone.sum()), (form.name, role)
+
+
+def test_elastic_distortion_moves_the_owners_with_the_ink():
+    plain, bent = GeneratorConfig(), GeneratorConfig(elastic=0.1)
+    moved = 0
+    for letter in CLASSES:
+        for k in range(6):
+            a, b = render_glyph(letter, 100 + k, plain), render_glyph(letter, 100 + k, bent)
+            moved += int(not torch.equal(_bytes(a.image), _bytes(b.image)))
+            ink = _bytes(b.image) > 0
+            coverage = sum(_bytes(m) for m in b.roles.values())
+            # the owners follow the bent ink: no ink pixel is left without an owner, and wherever
+            # the owners cover a quarter of a pixel or more, there is ink (below that the
+            # preprocessing's noise floor may drop it)
+            assert bool(((coverage > 0) | ~ink).all())
+            assert bool(ink[coverage >= 64].all())
+    assert moved >= 16  # the distortion really changed the glyphs
+
+
+def test_blur_spreads_every_role_by_the_same_kernel():
+    config = GeneratorConfig(blur=1.0)
+    seed = next(s for s in range(100) if glyph_blur(s, config) > 0.8)
+    glyph, parts = render_parts("B", seed, config, [tuple(letter_roles("B"))])
+    sharp = render_glyph("B", seed, GeneratorConfig())
+    # blurred ink covers more pixels than sharp ink, and all roles together still give the glyph
+    assert int((_bytes(glyph.image) > 0).sum()) > int((_bytes(sharp.image) > 0).sum())
+    assert (_bytes(parts[0]) - _bytes(glyph.image)).abs().max() <= 2
+
+
+def test_near_misses_are_drawn_and_are_not_letters():
+    assert set(NON_LETTERS).isdisjoint(CLASSES)
+    for k, kind in enumerate(NON_LETTER_KINDS):
+        image = render_non_letter(kind, 500 + k, GeneratorConfig())
+        assert image.size == (28, 28) and image.getextrema()[1] == 255, kind
+
+
+def test_displace_by_a_constant_field_is_a_shift():
+    # independent oracle: a field of exactly +2 px in x moves every pixel two columns right
+    x = torch.zeros(1, 28, 28)
+    x[0, 10:18, 5:9] = 1.0
+    field = torch.zeros(1, 28, 28, 2)
+    field[..., 0] = -2.0  # sample from two pixels to the left
+    out = displace(x.view(1, -1), field).view(1, 28, 28)
+    expected = torch.zeros(1, 28, 28)
+    expected[0, 10:18, 7:11] = 1.0
+    assert torch.allclose(out, expected, atol=1e-5)
+
+
+def test_elastic_batch_keeps_zero_amplitude_as_identity_and_moves_ink_otherwise():
+    from letters.augment import elastic_batch
+
+    x = torch.rand(8, 784)
+    g = torch.Generator().manual_seed(0)
+    assert torch.allclose(elastic_batch(x, 0.0, g), x, atol=1e-5)
+    assert (elastic_batch(x, 2.0, g) - x).abs().mean() > 0.05
+
+
+def _circle(path):
+    from PIL import ImageDraw
+
+    image = Image.new("L", (120, 120), 255)
+    ImageDraw.Draw(image).ellipse((15, 15, 105, 105), outline=0, width=8)
+    image.save(path)
+
+
+def test_detector_is_saved_and_flags_near_misses_more_than_letters(tiny_model):
+    from letters.checkpoint import load_model
+    from letters.novelty import load_novelty, novelty_scores
+
+    _, checkpoint = load_model(tiny_model)
+    detector, threshold = load_novelty(checkpoint)
+    calibration = checkpoint["novelty"]["calibration"]
+    assert 0.5 <= threshold < 1.0
+    assert calibration["non_letters_flagged"] > calibration["letters_flagged"]
+    others = torch.stack([_bytes(render_non_letter(kind, 9000 + k, GeneratorConfig())).view(28, 28).to(torch.uint8)
+                          for k, kind in enumerate(NON_LETTER_KINDS * 3)])
+    letters = torch.stack([_bytes(render_glyph(c, 9000 + k, GeneratorConfig()).image).view(28, 28).to(torch.uint8)
+                           for k, c in enumerate(CLASSES * 30)])
+    assert float(novelty_scores(detector, others).mean()) > float(novelty_scores(detector, letters).mean()) + 0.2
+
+
+def test_classify_says_why_an_answer_is_unsure(runner, tiny_model, tmp_path):
+    from letters.cli import app
+
+    _circle(tmp_path / "circle.png")
+    result = runner.invoke(app, ["classify", str(tmp_path / "circle.png"), "--model", str(tiny_model),
+                                 "--min-confidence", "1.0", "--json"])
+    record = json.loads(result.stdout.splitlines()[0])
+    assert record["unsure"] is True and "top probability" in record["reason"]
+    assert 0.0 <= record["none_score"] <= 1.0
+
+
+def test_a_checkpoint_without_a_detector_still_classifies(runner, tiny_model, tmp_path, letter_files):
+    from letters.cli import app
+
+    checkpoint = torch.load(tiny_model, weights_only=True)
+    del checkpoint["novelty"]
+    torch.save(checkpoint, tmp_path / "old.pt")
+    result = runner.invoke(app, ["classify", str(letter_files["A"]), "--model", str(tmp_path / "old.pt"), "--json"])
+    record = json.loads(result.stdout.splitlines()[0])
+    assert record["prediction"] in CLASSES and record.get("none_score") is None
+
+
+def test_evaluate_draws_and_explains_the_misread_files(runner, tiny_model, tmp_path):
+    from letters.cli import app
+
+    for letter in CLASSES:  # every file in the wrong folder: all of them are misread
+        (tmp_path / "set" / letter).mkdir(parents=True)
+    for k, letter in enumerate(CLASSES):
+        wrong = CLASSES[(k + 1) % 3]
+        render_glyph(letter, 77, GeneratorConfig()).image.save(tmp_path / "set" / wrong / f"{letter}.png")
+    out = tmp_path / "errors.png"
+    result = runner.invoke(app, ["evaluate", str(tmp_path / "set"), "--model", str(tiny_model), "--errors", str(out),
+                                 "--explain", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert len(report["wrong"]) == 3 - round(3 * report["accuracy"])
+    assert report["wrong"] and all(w["true"] != w["prediction"] for w in report["wrong"])
+    assert all(u["push"] > 0 and u["label"] for w in report["wrong"] for u in (w["explanation"] or []))
+    assert Image.open(out).size[0] > 100
+
+
+def test_evaluate_errors_into_a_folder_is_one_line(runner, tiny_model, tmp_path):
+    from letters.cli import app
+
+    result = runner.invoke(app, ["evaluate", str(tmp_path), "--model", str(tiny_model), "--errors", str(tmp_path)])
+    assert result.exit_code != 0 and len(result.output.strip().splitlines()) == 1
+
