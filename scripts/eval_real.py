@@ -1,45 +1,100 @@
-"""Score a model on data/real by source (fonts, stroke fonts, mouse drawings) and check that
-each drawing gets the same answer as RGB PNG, transparent PNG and JPEG.
+"""Score a model on everything real it never trained on, side by side and per class:
+data/real by source (fonts, stroke fonts, mouse drawings; each drawing saved three ways),
+data/handwriting (scanned hand-printed letters), and how often the none-of-the-letters
+detector flags each set, data/nonletters included (where flagging is the right answer).
 
-    python scripts/eval_real.py [--model letters/assets/letters-mlp.pt] [--data data/real]
+    python scripts/eval_real.py [--model FILE] [--json]
 """
 
+from __future__ import annotations
+
 import argparse
+import json
+import math
 from collections import defaultdict
 from pathlib import Path
 
 import torch
 
 from letters.checkpoint import load_model
+from letters.novelty import load_novelty, novelty_scores
 from letters.predict import load_input, probabilities
 from letters.shipped import DEFAULT_MODEL
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95% Wilson interval of a rate k/n."""
+    if n == 0:
+        return (math.nan, math.nan)
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (round(centre - half, 4), round(centre + half, 4))
+
+
+def load(folder: Path, labelled: bool = True):
+    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".png", ".jpg"))
+    loaded = [(p, load_input(p)) for p in files]
+    kept = [(p, item.image) for p, item in loaded if item.image is not None]
+    truth = [p.parent.name.upper() if labelled else None for p, _ in kept]
+    return [p for p, _ in kept], torch.stack([image for _, image in kept]), truth
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
-    parser.add_argument("--data", type=Path, default=Path("data/real"))
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
     model, checkpoint = load_model(args.model)
     classes = checkpoint["classes"]
-    files = sorted(p for p in args.data.glob("*/*") if p.suffix in (".png", ".jpg"))
-    loaded = [load_input(p) for p in files]
-    probs = probabilities(model, torch.stack([item.image for item in loaded]))
-    by_source, by_drawing = defaultdict(lambda: [0, 0]), defaultdict(dict)
-    for path, p in zip(files, probs):
-        truth, prediction = path.parent.name.upper(), classes[int(p.argmax())]
-        source = path.name.split("-")[0]
-        by_source[source][0] += prediction == truth
-        by_source[source][1] += 1
-        fmt = "alpha" if path.stem.endswith("-alpha") else path.suffix[1:]
-        by_drawing[(truth, path.stem.removesuffix("-alpha"))][fmt] = prediction
-    total = sum(c for c, _ in by_source.values()), sum(n for _, n in by_source.values())
-    print(f"all: {total[0]}/{total[1]} = {total[0] / total[1]:.4f}")
-    for source, (correct, n) in sorted(by_source.items()):
-        print(f"  {source:7s} {correct}/{n} = {correct / n:.4f}")
-    complete = [d for d in by_drawing.values() if len(d) == 3]
-    agree = sum(len(set(d.values())) == 1 for d in complete)
-    print(f"same answer as RGB PNG, transparent PNG and JPEG: {agree}/{len(complete)} drawings")
+    novelty = load_novelty(checkpoint)
+    out: dict = {"model": str(args.model)}
+
+    def flagged(images: torch.Tensor) -> dict | None:
+        if novelty is None:
+            return None
+        k, n = int((novelty_scores(novelty[0], images) >= novelty[1]).sum()), len(images)
+        return {"flagged": k, "n": n, "rate": round(k / n, 4), "interval": wilson(k, n)}
+
+    for name, folder in (("real", ROOT / "data" / "real"), ("handwriting", ROOT / "data" / "handwriting")):
+        paths, images, truth = load(folder)
+        pred = [classes[int(i)] for i in probabilities(model, images).argmax(1)]
+        groups: dict = defaultdict(lambda: [0, 0])
+        for path, t, p in zip(paths, truth, pred):
+            for key in ("all", f"class {t}", *([f"source {path.name.split('-')[0]}"] if name == "real" else [])):
+                groups[key][0] += p == t
+                groups[key][1] += 1
+        out[name] = {key: {"correct": k, "n": n, "accuracy": round(k / n, 4), "interval": wilson(k, n)}
+                     for key, (k, n) in sorted(groups.items())}
+        out[name]["none_of_the_letters"] = flagged(images)
+        if name == "real":
+            by_drawing: dict = defaultdict(dict)
+            for path, p in zip(paths, pred):
+                fmt = "alpha" if path.stem.endswith("-alpha") else path.suffix[1:]
+                by_drawing[(path.parent.name, path.stem.removesuffix("-alpha"))][fmt] = p
+            complete = [d for d in by_drawing.values() if len(d) == 3]
+            out[name]["same_answer_three_formats"] = {"agree": sum(len(set(d.values())) == 1 for d in complete),
+                                                      "drawings": len(complete)}
+    _, images, _ = load(ROOT / "data" / "nonletters", labelled=False)
+    out["nonletters"] = {"none_of_the_letters": flagged(images)}
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return
+    print(f"model: {args.model}")
+    for name in ("real", "handwriting"):
+        print(f"{name}:")
+        for key, v in out[name].items():
+            if isinstance(v, dict) and "accuracy" in v:
+                print(f"  {key:18s} {v['correct']:5d}/{v['n']:<5d} = {v['accuracy']:.4f}  95% CI {v['interval']}")
+        if "same_answer_three_formats" in out[name]:
+            s = out[name]["same_answer_three_formats"]
+            print(f"  same answer as RGB PNG, transparent PNG and JPEG: {s['agree']}/{s['drawings']} drawings")
+    for name in ("real", "handwriting", "nonletters"):
+        f = out[name]["none_of_the_letters"]
+        if f:
+            print(f"flagged none-of-the-letters on {name}: {f['flagged']}/{f['n']} = {f['rate']:.4f}  95% CI {f['interval']}")
 
 
 if __name__ == "__main__":
