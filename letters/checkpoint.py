@@ -1,11 +1,12 @@
 """Checkpoints: one file of plain types, written atomically, loaded with weights_only.
 
 `{"format", "version", "dims", "model_state_dict", "classes", "preprocessing",
-"train_config", "metrics"}` (extra keys of plain types are allowed). `load_model` refuses,
-each in one line: a missing file, a file that is not regular (a FIFO would hang), a file
-that is not a torch zip archive (a raw pickle), another format or version, pickled code,
-classes other than A, B, C, dims other than 784 inputs and one output per class, and
-weights that are not finite.
+"train_config", "metrics"}` (extra keys of plain types are allowed), and optionally `"novelty"`:
+the none-of-the-letters detector (`{"dims", "model_state_dict", "threshold", "kinds",
+"calibration", "config"}`, see letters.novelty). `load_model` refuses, each in one line: a
+missing file, a file that is not regular (a FIFO would hang), a file that is not a torch zip
+archive (a raw pickle), another format or version, pickled code, classes other than A, B, C,
+dims other than 784 inputs and one output per class, and weights that are not finite.
 """
 
 from __future__ import annotations

@@ -67,7 +67,7 @@ def test_same_seed_same_weights_on_cpu(tiny_dataset):
 def test_checkpoint_round_trip_gives_identical_logits(tiny_model, tmp_path):
     model, checkpoint = load_model(tiny_model)
     assert list(checkpoint) == ["format", "version", "dims", "model_state_dict", "classes", "preprocessing",
-                                "train_config", "metrics"]
+                                "train_config", "metrics", "novelty"]
     assert {"val_accuracy", "train_accuracy", "history"} <= set(checkpoint["metrics"])
     copy = tmp_path / "copy.pt"
     save_checkpoint(make_checkpoint(model, checkpoint["classes"], checkpoint["preprocessing"],
