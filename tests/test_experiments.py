@@ -45,7 +45,7 @@ def planted():
         model.hidden[0].bias[0] = -3.0 * p0 / (p1 - p0)
         model.output.weight.zero_()
         model.output.weight[2, 0] = 3.0  # unit 0 votes for C, nothing else votes at all
-        model.output.bias.copy_(torch.tensor([-5.0, 2.0, 0.0]))  # B until unit 0 speaks
+        model.output.bias.copy_(torch.tensor([-5.0, 4.5, 0.0]))  # B until unit 0 is well above its start
     h = torch.relu(model.hidden[0](x.flatten(0, 1))).view(SMALL.steps, SMALL.samples, 4)[..., 0].mean(1)
     units = [{"layer": 1, "index": i, "label": "C.top_curve" if i == 0 else "dead",
               "fires_on": ["C.top_curve", "B.upper_bowl"] if i == 0 else []} for i in range(4)]
