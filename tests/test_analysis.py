@@ -41,13 +41,16 @@ def hand_wired(probes, planted_masks):
         w, b, out = model.hidden[0].weight, model.hidden[0].bias, model.output.weight
         w.zero_(), b.zero_(), out.zero_(), model.output.bias.zero_()
         w[0], out[:, 0] = planted_masks["C.top_curve"], _vote("C")
-        w[1], out[:, 1] = planted_masks["A.crossbar"], _vote("A")
+        # the crossbar's mean mask overlaps where B's lower bowl starts (low and flat bars are
+        # common); the planted crossbar detectors are told that bowl is not theirs
+        crossbar = planted_masks["A.crossbar"] - 0.5 * planted_masks["B.lower_bowl"]
+        w[1], out[:, 1] = crossbar, _vote("A")
         w[2], b[2] = -0.5, -1.0  # every weight and the bias negative: never active
         b[3] = 0.7  # no weights, only a bias: active on a blank page, and never more
         for u in range(4, 9):
             w[u], out[:, u] = planted_masks["A.left_diagonal"] + planted_masks["B.spine"], _vote("A")
         for u in range(9, 14):
-            w[u], out[:, u] = planted_masks["A.crossbar"], _vote("A")
+            w[u], out[:, u] = crossbar, _vote("A")
     report, _ = analyze_model(model, CONFIG, probes=probes)
     return model, report
 
