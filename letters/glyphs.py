@@ -47,7 +47,11 @@ def glyph_pieces(letter: str, seed: int, config: GeneratorConfig, form: Letterfo
     replaces the sampled letterform; the hand (jitter, slant, pen, ...) stays this seed's.
     `letter` may also name a near miss (strokes.NON_LETTERS) or, with `form`, any shape."""
     rng = random.Random(seed)
-    forms = TEMPLATES.get(letter) or NON_LETTERS.get(letter) or (form,)
+    forms = TEMPLATES.get(letter) or NON_LETTERS.get(letter)
+    if forms is None:  # a shape of its own (a scribble): only `form` can say what to draw
+        if form is None:
+            raise KeyError(letter)
+        forms = (form,)
     sampled = forms[rng.randrange(len(forms))]  # drawn even when `form` is given: the rest stays the seed's
     form = form or sampled
     on = {name: rng.random() < p for name, p in sorted(config.features.items())}
