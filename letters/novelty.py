@@ -13,6 +13,7 @@ from __future__ import annotations
 import torch
 
 from .config import GeneratorConfig, NoveltyConfig, TrainConfig
+from .errors import LettersError
 from .model import LetterMLP, ModelDims
 
 CLASSES = ("letter", "none")  # the detector's two outputs
@@ -72,6 +73,17 @@ def load_novelty(checkpoint: dict) -> tuple[LetterMLP, float] | None:
     entry = checkpoint.get("novelty")
     if entry is None:
         return None
-    detector = LetterMLP(ModelDims.from_dict(entry["dims"]))
-    detector.load_state_dict(entry["model_state_dict"])
-    return detector.eval(), float(entry["threshold"])
+    try:
+        dims = ModelDims.from_dict(entry["dims"])
+        threshold = float(entry["threshold"])
+        if dims.inputs != 784 or dims.outputs != len(CLASSES) or not 0.0 < threshold < 1.0:
+            raise ValueError("dims or threshold out of range")
+        detector = LetterMLP(dims)
+        detector.load_state_dict(entry["model_state_dict"])
+    except (KeyError, TypeError, ValueError, RuntimeError) as error:
+        raise LettersError(f"the checkpoint's none-of-the-letters detector is damaged ({str(error).splitlines()[0][:80]}); "
+                           "retrain the model with letters train") from None
+    if not all(bool(torch.isfinite(p).all()) for p in detector.parameters()):
+        raise LettersError("the checkpoint's none-of-the-letters detector has weights that are not finite; "
+                           "retrain the model with letters train")
+    return detector.eval(), threshold

@@ -174,3 +174,20 @@ def test_evaluate_errors_into_a_folder_is_one_line(runner, tiny_model, tmp_path)
     result = runner.invoke(app, ["evaluate", str(tmp_path), "--model", str(tiny_model), "--errors", str(tmp_path)])
     assert result.exit_code != 0 and len(result.output.strip().splitlines()) == 1
 
+
+
+@pytest.mark.parametrize("damage", ["nan", "threshold", "dims"])
+def test_a_damaged_detector_is_refused_in_one_line(runner, tiny_model, tmp_path, letter_files, damage):
+    from letters.cli import app
+
+    checkpoint = torch.load(tiny_model, weights_only=True)
+    entry = checkpoint["novelty"]
+    if damage == "nan":
+        next(iter(entry["model_state_dict"].values())).fill_(float("nan"))
+    elif damage == "threshold":
+        entry["threshold"] = 7.0
+    else:
+        entry["dims"]["outputs"] = 5
+    torch.save(checkpoint, tmp_path / "bad.pt")
+    result = runner.invoke(app, ["classify", str(letter_files["A"]), "--model", str(tmp_path / "bad.pt")])
+    assert result.exit_code == 1 and "detector" in result.output and len(result.output.strip().splitlines()) == 1
