@@ -236,6 +236,7 @@ class AnalysisReport:
     probes: dict  # per_role, seed
     fire_fraction: float
     fire_floor: float
+    clean_score: float  # a clean detector's dissection score for its label is at least this
     stroke_size: dict[str, float]  # stroke -> mean L2 norm of its images (input scaled to [0, 1])
     units: list[UnitReport]
     units_by_role: dict[str, list[dict]]  # stroke -> [{"unit", "response"}], strongest first
@@ -803,7 +804,7 @@ def _analyze_model(model: LetterMLP, config: AnalysisConfig, generator: Generato
     report = AnalysisReport(
         dims=model.dims.as_dict(), roles=list(ROLES), classes=list(CLASSES),
         probes={"per_role": config.probes, "seed": config.seed}, fire_fraction=config.fire_fraction,
-        fire_floor=config.fire_floor, stroke_size=x_size, units=units, units_by_role=by_role,
+        fire_floor=config.fire_floor, clean_score=config.clean_score, stroke_size=x_size, units=units, units_by_role=by_role,
         label_counts=counts, blank_active=sum(u.bias_fires for u in units),
         clean_units=sum(u.clean for u in units), dissection_baselines=baselines, lookalikes=lookalikes,
         misclassification=misclassification(model, probes, units, config, lookalikes) if examples else None,

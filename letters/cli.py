@@ -390,7 +390,7 @@ def _print_analysis(report, config, wide: bool = False) -> None:
     width = console.width
     if wide:
         console.width = max(width, 220)  # the full table keeps every column whole
-    for item in analysis_output(report, width, config.units, wide, config.clean_score):
+    for item in analysis_output(report, width, config.units, wide):
         console.print(item, markup=False) if isinstance(item, str) else console.print(item)
 
 

@@ -231,7 +231,7 @@ def _plain_table(columns: list[str]) -> Table:
     return table
 
 
-def analysis_output(report, width: int, units: int = 0, wide: bool = False, clean_score: float = 0.5) -> list:
+def analysis_output(report, width: int, units: int = 0, wide: bool = False) -> list:
     """Everything `letters analyze` prints, in order: plain strings (already wrapped to `width`)
     and rich tables that fit 80 columns (the wide table excepted)."""
     from .analysis import key_effects
@@ -244,7 +244,7 @@ def analysis_output(report, width: int, units: int = 0, wide: bool = False, clea
     counts = report.label_counts
     out.append(wrapped("Labels: " + ", ".join(f"{counts[k]} {k}" for k in ("stroke", *ANALYSIS_LABEL_ORDER)
                                               if counts.get(k)) +
-                       f"; {report.clean_units} clean stroke detectors (dissection score >= {clean_score:g}).", width))
+                       f"; {report.clean_units} clean stroke detector(s) (dissection score >= {report.clean_score:g}).", width))
     out.append(wrapped(f"{report.blank_active} of {len(report.units)} units fire on a blank page (activation >= "
                        f"{report.fire_floor:g} with no ink at all). With no input every weight multiplies 0, so what "
                        "is left is the bias: a first-layer unit's blank-page activation is exactly ReLU(bias).", width))

@@ -156,8 +156,8 @@ def write_report(out: Path, model: LetterMLP, probes: Probes, report: AnalysisRe
            "below are measured from that baseline."),
         _p("Labels: " + ", ".join(f"{counts[k]} {k}" for k in ("stroke", "mixed", "weak", "bias-only", "dead")
                                   if counts.get(k)) +
-           f"; {report.clean_units} units are clean stroke detectors (dissection score of their label at least "
-           "0.5)."),
+           f"; {report.clean_units} clean stroke detector(s) (dissection score of their label at least "
+           f"{report.clean_score:g})."),
         "<h2>Each stroke and the units that fire on it</h2>",
         html_table(["stroke", "units", "units that fire (response)"],
                [[r, len(report.units_by_role[r]),
