@@ -22,7 +22,7 @@ from pathlib import Path
 import torch
 
 from .config import DatasetConfig, GeneratorConfig
-from .errors import LettersError
+from .errors import LettersError, OptionError
 from .generator import generate_tensors
 from .imagefolder import is_image_folder, read_image_folder
 from .pictures import render_sheet
@@ -84,21 +84,21 @@ def check_destination(out: Path, force: bool) -> None:
     out = Path(out)
     where = out.resolve()
     if where == Path.cwd().resolve() or where in Path.cwd().resolve().parents or not where.name:
-        raise LettersError(f"--out {out} is the current folder or one above it; give a new folder, e.g. data/glyphs")
+        raise OptionError("out", f"{out} is the current folder or one above it; give a new folder, e.g. data/glyphs")
     if out.exists() and not out.is_dir():
-        raise LettersError(f"--out {out} is a file; give a folder path")
+        raise OptionError("out", f"{out} is a file; give a folder path")
     if out.is_dir() and any(out.iterdir()):
         if not force:
-            raise LettersError(f"--out {out} already exists and is not empty; add --force to replace it")
+            raise OptionError("out", f"{out} already exists and is not empty; add --force to replace it")
         if not _is_letters_dataset(out):
-            raise LettersError(f"--out {out} is not a letters dataset (only glyphs.pt, meta.json, sheet.png and "
+            raise OptionError("out", f"{out} is not a letters dataset (only glyphs.pt, meta.json, sheet.png and "
                                "png/ made by letters generate); --force replaces only those, choose another folder")
     parent = where.parent
     probe = parent
     while not probe.exists():
         probe = probe.parent
     if not os.access(probe, os.W_OK):
-        raise LettersError(f"--out {out} is not writable (no write permission in {probe}); choose another folder")
+        raise OptionError("out", f"{out} is not writable (no write permission in {probe}); choose another folder")
 
 
 def replace_folder(staging: Path, out: Path, force: bool = True) -> None:
@@ -118,7 +118,7 @@ def replace_folder(staging: Path, out: Path, force: bool = True) -> None:
         try:
             os.replace(staging, out)  # onto nothing or an empty folder; a folder filled meanwhile fails
         except OSError as error:
-            raise LettersError(f"--out {out} was filled by someone else while this run worked "
+            raise OptionError("out", f"{out} was filled by someone else while this run worked "
                                f"({error.strerror or error}); nothing was replaced") from None
 
 
@@ -157,7 +157,7 @@ def _staging_or_error(out: Path) -> Path:
     try:
         return staging_folder(out)
     except OSError as error:
-        raise LettersError(f"--out {out} cannot be written ({error.strerror or error}); choose a writable folder") from None
+        raise OptionError("out", f"{out} cannot be written ({error.strerror or error}); choose a writable folder") from None
 
 
 def write_dataset(out: Path, config: DatasetConfig, force: bool = False, progress=None) -> dict:

@@ -18,7 +18,7 @@ from typing import Any, Callable
 from .analysis import analyze_model
 from .config import AnalysisConfig, DatasetConfig, DemoConfig, TrainConfig
 from .dataset import load_dataset, replace_folder, staging_folder, write_dataset
-from .errors import LettersError
+from .errors import LettersError, OptionError
 from .predict import Prediction, classify, load_inputs
 from .report import write_report
 from .shipped import SAMPLES
@@ -48,7 +48,7 @@ def choose_folder(out: Path | None) -> Path:
     if out is not None:
         out = Path(out)
         if out.exists() and (not out.is_dir() or any(out.iterdir())):
-            raise LettersError(f"--out {out} already exists and is not empty; give a new folder")
+            raise OptionError("out", f"{out} already exists and is not empty; give a new folder")
         return out
     for n in range(1, 100_000):
         folder = Path(f"letters-demo-{n}")
