@@ -478,6 +478,8 @@ def decay(
         **({"test_count": test_count} if test_count is not None else {}),
         **({"probes": probes} if probes is not None else {}),
         **({"handwriting": handwriting} if handwriting is not None else {}))
+    if handwriting is None and not Path(base.handwriting).is_dir():  # the default, outside a checkout: skip it
+        changes["handwriting"] = ""
     config = replace(base, **changes)
     config.validate()
     if out is not None and out.exists() and not out.is_dir():

@@ -294,7 +294,7 @@ class DecayConfig:
     hidden: tuple[int, ...] = (64,)  # the default network
     test_count: int = 3000  # fresh glyphs per seed for test accuracy: the gap to a point, not noise
     probes: int = 40  # probe samples per stroke for the unit labels of each trained network
-    handwriting: str = "/work/shared/handwriting-dev/images"  # real letters (A/, B/, C/); "" skips them
+    handwriting: str = "data/handwriting"  # real letters (A/, B/, C/), 597 EMNIST capitals; "" skips them
     device: str = "auto"  # the accelerator when there is one
     workers: int = 1  # processes drawing the glyphs
 
