@@ -19,6 +19,7 @@ from typing import NamedTuple
 from PIL import Image, ImageDraw, ImageFilter
 
 from .config import GeneratorConfig
+from .errors import LettersError
 from .preprocess import Table, Transform, apply_transform, preprocess_gray, sample_frame
 from .strokes import CLASSES, NON_LETTERS, TEMPLATES, Letterform, bezier_points, curve, letter_roles
 
@@ -319,7 +320,7 @@ def _speckle(rng: random.Random) -> Image.Image:
     canvas = Image.new("L", (size, size), 0)
     draw = ImageDraw.Draw(canvas)
     for _ in range(rng.randint(3, 40)):
-        x, y, r = rng.uniform(0, size), rng.uniform(0, size), rng.uniform(1, size / 8)
+        x, y, r = rng.uniform(0, size), rng.uniform(0, size), rng.uniform(SUPERSAMPLE, size / 8)  # a pixel or more
         draw.ellipse((x - r, y - r, x + r, y + r), fill=rng.randint(80, 255))
     return canvas.reduce(SUPERSAMPLE)
 
@@ -349,5 +350,12 @@ def render_non_letters(job) -> bytes:
     out = bytearray()
     for index in range(start, stop):
         kind = NON_LETTER_KINDS[index % len(NON_LETTER_KINDS)]
-        out += render_non_letter(kind, sample_seed(seed, index), config).tobytes()
+        for attempt in range(8):  # a near miss may come out blank (specks off the canvas): draw another
+            try:
+                out += render_non_letter(kind, sample_seed(seed, index) ^ (attempt << 60), config).tobytes()
+                break
+            except LettersError:
+                continue
+        else:
+            raise LettersError(f"could not draw a {kind!r} near miss in 8 tries (seed {seed}, index {index})")
     return bytes(out)
