@@ -226,10 +226,35 @@ def write_report(out: Path, model: LetterMLP, probes: Probes, report: AnalysisRe
             ["weight decay", "train acc", "val acc", "gap", "weight norms", "clean units"],
             [[r["weight_decay"], r["train_accuracy"], r["val_accuracy"], r["gap"], r["weight_norms"], r["clean_units"]]
              for r in report.weight_decay_comparison]) + _p(report.weight_decay_summary or ""))
+    parts += _experiment_figures(out)
     parts.append("</body></html>")
     with atomic_file(out / "report.html", "w", encoding="utf-8") as f:
         f.write("\n".join(parts))
     return {name: str(out / name) for name in [*pictures, "report.html"]}
+
+
+EXPERIMENT_PICTURES = (  # written into the same folder by `letters morph --out` and `letters decay --out`
+    ("morph.png", "The confusion microscope",
+     "letters morph: each stroke morphed into its lookalike; P(C) with its interval, the units that change most."),
+    ("decay.png", "Weight decay's dose response",
+     "letters decay: every measure against the weight-decay strength, one line per training size, intervals over seeds."),
+)
+
+
+def _experiment_figures(out: Path) -> list[str]:
+    """The experiments' pictures, when `letters morph` or `letters decay` wrote them into this folder."""
+    parts = []
+    for name, title, caption in EXPERIMENT_PICTURES:
+        path = out / name
+        if not path.is_file():
+            continue
+        try:
+            with Image.open(path) as image:
+                image.load()
+                parts += [f"<h2>{html.escape(title)}</h2>", _figure(name, image.convert("RGB"), caption)]
+        except OSError:  # not a picture we can read: leave it out rather than fail the report
+            continue
+    return parts
 
 
 def _median(values: list) -> str:

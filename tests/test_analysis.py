@@ -252,3 +252,16 @@ def test_wide_keeps_the_full_table(runner, tiny_model, monkeypatch):
 def test_asdict_round_trips_through_json(hand_wired):
     _, report = hand_wired
     assert math.isfinite(json.loads(json.dumps(asdict(report)))["units"][0]["response"]["C.top_curve"])
+
+
+def test_the_report_shows_the_experiments_pictures_written_beside_it(runner, tiny_model, tmp_path):
+    from PIL import Image
+
+    out = tmp_path / "analysis"
+    out.mkdir()
+    Image.new("RGB", (40, 20), (200, 30, 30)).save(out / "morph.png")  # as `letters morph --out` leaves it
+    result = runner.invoke(app, ["analyze", "--model", str(tiny_model), "--probes", "20", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    page = (out / "report.html").read_text()
+    assert "The confusion microscope" in page and "dose response" not in page
+    assert page.count("data:image/png;base64,") == 6  # the five of the analysis and the morph picture
