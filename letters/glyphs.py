@@ -335,11 +335,7 @@ def render_non_letter(kind: str, seed: int, config: GeneratorConfig) -> Image.Im
         return preprocess_gray(_speckle(random.Random(seed)))[0]
     form = _scribble(random.Random(seed))[0] if kind == "scribble" else NON_LETTERS[kind][0]
     _, paths = glyph_pieces(kind, seed, config, form)
-    codes = {path.role: 1 for path in paths}
-    ink = _draw(paths, codes).point(_lut(None)).reduce(SUPERSAMPLE)
-    blur = glyph_blur(seed, config)
-    if blur:
-        ink = ink.filter(ImageFilter.GaussianBlur(blur))
+    ink, _ = _ink_and_roles(paths, (paths[0].role,), glyph_blur(seed, config))  # one role owns a near miss
     return preprocess_gray(ink)[0]
 
 

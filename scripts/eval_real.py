@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 from collections import defaultdict
 from pathlib import Path
 
 import torch
 
+from letters.analysis import wilson as wilson_rate
 from letters.checkpoint import load_model
 from letters.novelty import load_novelty, novelty_scores
 from letters.predict import load_input, probabilities
@@ -24,14 +24,10 @@ from letters.shipped import DEFAULT_MODEL
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    """95% Wilson interval of a rate k/n."""
-    if n == 0:
-        return (math.nan, math.nan)
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return (round(centre - half, 4), round(centre + half, 4))
+def wilson(k: int, n: int) -> tuple[float, float]:
+    """95% Wilson interval of k/n, from the analysis's one implementation."""
+    rate = wilson_rate(k, n)
+    return (rate.low, rate.high)
 
 
 def load(folder: Path, labelled: bool = True):
