@@ -26,6 +26,7 @@ from PIL import Image, ImageDraw
 
 from .config import AnalysisConfig, ClassifyConfig, DrawConfig
 from .errors import LettersError
+from .files import MKSTEMP_RANDOM, remove_if_stale
 from .model import LetterMLP
 from .pictures import weight_tile
 from .preprocess import IMAGE_SIZE, preprocess
@@ -344,6 +345,9 @@ def file_drawing(root: str | Path, letter: str, png: bytes) -> Path:
     file, never leaves a partial one (written beside, then linked into place)."""
     folder = Path(root) / letter
     folder.mkdir(parents=True, exist_ok=True)
+    for stray in folder.glob(".drawing-*.tmp"):  # a killed server's; the name has no pid, so only once stale
+        if MKSTEMP_RANDOM.fullmatch(stray.name[len(".drawing-"):-len(".tmp")]):
+            remove_if_stale(stray)
     fd, tmp = tempfile.mkstemp(prefix=".drawing-", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:

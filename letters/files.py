@@ -3,15 +3,18 @@
 Checkpoints, pictures and the report all go through `atomic_file`, so an interrupted
 write never leaves a half-written file where a complete one is expected. It refuses a
 target that exists and is not a regular file (a device, a FIFO, a folder), and removes
-the temporary files of writers that were killed (their process is gone).
+the temporary files of writers that were killed (their process is gone, or, for the names
+older versions wrote without a process id, the file has not been touched for an hour).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import stat
 import tempfile
+import time
 from pathlib import Path
 
 from .errors import LettersError
@@ -47,14 +50,43 @@ def check_regular_target(path: Path, what: str = "") -> Path:
     return path
 
 
+STALE_AFTER = 3600.0  # seconds untouched before a temporary with no process id in its name is removed:
+# every writer of letters wrote its temporary whole and renamed it within seconds, and a file still being
+# written has a fresh modification time, so one an hour old is a killed writer's
+MKSTEMP_RANDOM = re.compile(r"[a-z0-9_]{8}")  # the random part of the names tempfile.mkstemp makes
+
+
+def remove_if_stale(path: Path, now: float | None = None) -> bool:
+    """Remove `path` if it is a regular file (not a link, not a folder) untouched for STALE_AFTER seconds."""
+    try:
+        info = os.lstat(path)
+        if not stat.S_ISREG(info.st_mode) or (time.time() if now is None else now) - info.st_mtime <= STALE_AFTER:
+            return False
+        os.unlink(path)
+    except OSError:
+        return False
+    return True
+
+
 def clean_stale_temporaries(path: Path) -> None:
-    """Remove `.<name>.<pid>.*.tmp` beside `path` whose writer process is gone."""
+    """Remove the temporaries of killed writers beside `path`: `.<name>.<pid>.<random>.tmp` whose process is
+    gone, and, once stale, the names older versions wrote with no process id in them (`.<name>.<random>.tmp`;
+    the first report writer's `.report.html.<random>`). Nothing else is touched."""
     path = Path(path)
-    for stray in path.parent.glob(f".{path.name}.*.tmp"):
-        pid = stray.name[len(path.name) + 2:].split(".", 1)[0]
-        if pid.isdigit() and not process_alive(int(pid)):
-            with contextlib.suppress(OSError):
-                stray.unlink()
+    prefix = f".{path.name}."
+    try:
+        strays = [p for p in path.parent.iterdir() if p.name.startswith(prefix)]
+    except OSError:
+        return
+    for stray in strays:
+        parts = stray.name[len(prefix):].split(".")
+        if len(parts) == 3 and parts[2] == "tmp" and parts[0].isdigit():  # this version's: the writer's pid
+            if not process_alive(int(parts[0])):
+                with contextlib.suppress(OSError):
+                    stray.unlink()
+        elif (parts[1:] == ["tmp"] or (len(parts) == 1 and path.name == "report.html")) \
+                and MKSTEMP_RANDOM.fullmatch(parts[0]):
+            remove_if_stale(stray)
 
 
 @contextlib.contextmanager
