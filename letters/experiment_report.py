@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw
 from .experiments import MEASURES, DecayReport, MorphReport
 from .files import atomic_file
 from .pictures import BACKGROUND, INK, SERIES, font, gray_tile, save_image
-from .present import data_uri, html_table
+from .present import data_uri, decay_points_table, html_table
 
 GRID = (200, 200, 200)
 LETTER_COLOURS = {"A": SERIES[2], "B": SERIES[0], "C": SERIES[1]}
@@ -203,10 +203,7 @@ def write_decay_report(out: Path, report: DecayReport) -> dict:
     out = Path(out)
     image = decay_picture(report)
     save_image(image, out / "decay.png")
-    table = "<h2>Every point</h2>" + html_table(
-        ["measure", "training glyphs", "penalty", "strength", "mean", "95% interval over seeds"],
-        [[p.measure, p.size, p.penalty, f"{p.strength:g}", f"{p.value.mean:.4g}", f"{p.value.low:.4g} to {p.value.high:.4g}"]
-         for p in report.points])
+    table = "<h2>Every point</h2>" + html_table(decay_points_table(report))
     _page(out / "decay.html", "letters: weight decay, dose response",
           [f"The text says weight decay narrows the weights: {report.verdicts['narrows']}",
            f"The text says it keeps the network from overfitting: {report.verdicts['overfitting']}"],

@@ -2,8 +2,9 @@
 tables, JSON, HTML pieces and pictures.
 
 The CLI prints what these functions build, the report embeds their HTML, the demo
-reuses the CLI's tables. Nothing here computes a result; it only shows one. rich is
-imported here and in the CLI only.
+reuses the CLI's tables. A table of results is defined once, as its columns (`ResultTable`),
+and drawn by rich in the terminal and as HTML in the reports. Nothing here computes a
+result; it only shows one. rich is imported here and in the CLI only.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from __future__ import annotations
 import base64
 import html
 import io
-from dataclasses import asdict, is_dataclass
+from dataclasses import asdict, dataclass, is_dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from PIL import Image
 from rich.markup import escape
@@ -24,6 +25,7 @@ from .predict import Evaluation, Loaded, Prediction
 from .tensors import tensor_image
 
 if TYPE_CHECKING:  # only for annotations: classify must not import training and the generator
+    from .analysis import AnalysisReport, Misclassification, Rate, UnitReport
     from .experiments import DecayReport, MorphReport
     from .train import TrainResult
 
@@ -154,11 +156,59 @@ def save_network_inputs(loaded: list[Loaded], target: Path) -> list[Path | None]
     return paths
 
 
-def html_table(header: list, rows: list) -> str:
-    """A plain HTML table, every cell escaped."""
-    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
+@dataclass(frozen=True)
+class Column:
+    """One column of a result table: its header and how a row's cell is written, the same in the
+    terminal and in HTML. `short` is the terminal's header where the full one would not fit 80 columns;
+    a column may be left out of one of the two (`terminal=False`: the report only)."""
+
+    header: str
+    cell: Callable[[Any], str]
+    short: str = ""
+    terminal: bool = True
+    html: bool = True
+    wrap: bool = False  # the one terminal column that may wrap if the numbers grow
+    justify: str = ""  # the terminal's; default: the first column left, the others right
+
+
+@dataclass(frozen=True)
+class ResultTable:
+    """A table of results, defined once and shown by `terminal_table` (rich) and `html_table`.
+    `brief`: the rows the terminal shows when it shows fewer than the report (None: all of them)."""
+
+    columns: list[Column]
+    rows: list
+    brief: list | None = None
+    title: str = ""  # the terminal's title; the report gives each table a heading of its own
+    boxed: bool = False  # the terminal draws a box (else plain, as the analysis lists are)
+
+
+def terminal_table(table: ResultTable, caption: str | None = None) -> Table:
+    """The table as rich draws it in the terminal: its terminal columns and its brief rows."""
+    columns = [c for c in table.columns if c.terminal]
+    options: dict[str, Any] = {} if table.boxed else {"box": None, "pad_edge": False}
+    out = Table(title=table.title or None, caption=caption, caption_justify="left", **options)
+    for k, c in enumerate(columns):
+        out.add_column(c.short or c.header, justify=c.justify or ("left" if k == 0 else "right"),  # type: ignore[arg-type]
+                       no_wrap=not c.wrap)
+    for row in table.rows if table.brief is None else table.brief:
+        out.add_row(*[escape(c.cell(row)) for c in columns])
+    return out
+
+
+def html_table(table: ResultTable) -> str:
+    """The table as the HTML report shows it: its HTML columns and every row, each cell escaped."""
+    columns = [c for c in table.columns if c.html]
+    head = "".join(f"<th>{html.escape(c.header)}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(c.cell(row))}</td>" for c in columns) + "</tr>"
+                   for row in table.rows)
     return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def cells(table: ResultTable) -> list[list[str]]:
+    """The terminal's rows as text, for output that lists them as lines instead of a table."""
+    columns = [c for c in table.columns if c.terminal]
+    return [[c.cell(row) for c in columns] for row in (table.rows if table.brief is None else table.brief)]
 
 
 def data_uri(image: Image.Image) -> str:
@@ -206,36 +256,151 @@ def analysis_unit_lines(report, width: int, units: int = 0) -> list[str]:
     return lines
 
 
-def analysis_wide_table(report, units: int = 0) -> Table:
+# The analysis's tables, each defined once: `letters analyze` prints them, report.html shows them.
+
+def percent(r: Rate) -> str:
+    """A rate with its 95% interval: 80% [74-85%]."""
+    return f"{100 * r.rate:.0f}% [{100 * r.low:.0f}-{100 * r.high:.0f}%]"
+
+
+def _points(r: Rate) -> str:
+    """A rate in percent without the signs, as the ablation's narrow columns show it: 80 [74-85]."""
+    return f"{100 * r.rate:.0f} [{100 * r.low:.0f}-{100 * r.high:.0f}]"
+
+
+def _called(letter: str) -> Callable[[Any], str]:
+    return lambda row: percent(row.called[letter])
+
+
+def _response(role: str) -> Callable[[UnitReport], str]:
+    return lambda u: f"{u.response[role]:.2f}" + ("*" if role in u.fires_on else " ")
+
+
+def units_by_role_table(report: AnalysisReport) -> ResultTable:
+    """Each stroke and the units that fire on it, strongest first."""
+    return ResultTable([
+        Column("stroke", lambda r: r),
+        Column("units", lambda r: str(len(report.units_by_role[r]))),
+        Column("units that fire (response)", lambda r: ", ".join(
+            f"{e['unit']} {e['response']:.2f}" for e in report.units_by_role[r]) or "none", wrap=True),
+    ], list(report.roles))
+
+
+def _median_score(report: AnalysisReport, role: str) -> str:
+    scores = sorted(s for u in report.units if u.label == role and (s := u.dissection[role]) is not None)
+    return f"{scores[len(scores) // 2]:.2f}" if scores else "-"
+
+
+def dissection_table(report: AnalysisReport) -> ResultTable:
+    """Per stroke: chance and ideal IoU, how many units carry its label and their median score."""
+    return ResultTable([
+        Column("stroke", lambda b: b.role),
+        Column("chance", lambda b: f"{b.chance:.3f}", html=False),
+        Column("chance (input)", lambda b: f"{b.chance_input:.3f}", terminal=False),
+        Column("chance (random units)", lambda b: f"{b.chance_random:.3f}", terminal=False),
+        Column("ideal", lambda b: f"{b.ideal:.3f}"),
+        Column("units labelled", lambda b: str(sum(u.label == b.role for u in report.units))),
+        Column("their median score", lambda b: _median_score(report, b.role)),
+    ], list(report.dissection_baselines))
+
+
+def lookalike_table(report: AnalysisReport) -> ResultTable:
+    """Stroke pairs of different letters and their shared units; the terminal lists only the
+    lookalikes and the text's pairs, the report every pair that shares a unit."""
+    return ResultTable([
+        Column("pair", lambda p: " ~ ".join(p.roles)),
+        Column("shared units", lambda p: str(p.shared), short="shared"),
+        Column("expected", lambda p: f"{p.expected:.1f}"),
+        Column("p", lambda p: f"{p.p_value:.2g}"),
+        Column("lookalike in the data", lambda p: "yes" if p.found else "no", short="lookalike"),
+        Column("in the text", lambda p: "yes" if p.in_text else "", short="text"),
+        Column("units", lambda p: ", ".join(p.units), terminal=False),
+    ], [p for p in report.lookalikes if p.found or p.in_text or p.shared],
+        brief=[p for p in report.lookalikes if p.found or p.in_text])
+
+
+def lone_strokes_table(mis: Misclassification, classes: list[str]) -> ResultTable:
+    """Each stroke drawn alone: the share called each letter."""
+    return ResultTable([
+        Column("stroke alone", lambda s: s.role, short="stroke"),
+        *[Column(f"called {c} [95%]", _called(c), short=f"called {c}") for c in classes],
+        Column("n", lambda s: str(s.called[classes[0]].n)),
+        Column("most likely wrong answer", lambda s: s.most_likely_wrong, terminal=False),
+    ], list(mis.lone_strokes))
+
+
+def ablation_table(mis: Misclassification) -> ResultTable:
+    """Zeroing the shared units against random and same-vote controls; the terminal shows the key effects."""
+    from .analysis import key_effects
+
+    return ResultTable([
+        Column("measure", lambda e: e.measure, wrap=True),
+        Column("n", lambda e: str(e.before.n), terminal=False),
+        Column("before, % [95%]", lambda e: _points(e.before), short="before"),
+        Column("after, % [95%]", lambda e: _points(e.after), short="after"),
+        Column("random sets: median %", lambda e: f"{100 * e.random_median:.0f}", short="random"),
+        Column("as far", lambda e: f"{100 * e.random_as_extreme:.0f}%", short="far"),
+        Column("same-vote sets: median %", lambda e: f"{100 * e.same_vote_median:.0f}", short="vote"),
+        Column("as far", lambda e: f"{100 * e.same_vote_as_extreme:.0f}%", short="far"),
+    ], list(mis.ablation.effects), brief=key_effects(mis))
+
+
+def deletion_table(mis: Misclassification, classes: list[str]) -> ResultTable:
+    """Letters drawn with some strokes left out."""
+    return ResultTable([
+        Column("letter", lambda d: d.letter),
+        Column("kept strokes", lambda d: ", ".join(d.kept)),
+        *[Column(f"called {c} [95%]", _called(c), short=f"called {c}") for c in classes],
+    ], list(mis.deletion))
+
+
+def stroke_abbreviations(roles: list[str]) -> dict[str, str]:
+    """`A.left_diagonal` -> `A.ld`: the wide table's column headers."""
+    return {r: r.split(".")[0] + "." + "".join(w[0] for w in r.split(".")[1].split("_")) for r in roles}
+
+
+def units_table(report: AnalysisReport, units: list[UnitReport]) -> ResultTable:
+    """Every unit: label, bias, whether it fires on a blank page, selectivity, dissection score, votes,
+    ablation cost; the terminal's wide table adds every stroke's response (* = fires)."""
+    short = stroke_abbreviations(list(report.roles))
+    return ResultTable([
+        Column("unit", lambda u: u.name),
+        *[Column(r, _response(r), short=short[r], html=False) for r in report.roles],
+        Column("label", lambda u: u.label),
+        Column("bias", lambda u: f"{u.bias:+.2f}"),
+        Column("fires on blank", lambda u: "yes" if u.bias_fires else "no", short="blank"),
+        Column("fires on", lambda u: ", ".join(u.fires_on) or "-", terminal=False),
+        Column("selectivity", lambda u: f"{u.selectivity:.2f}", short="select."),
+        Column("score (stroke)", lambda u: "n/a" if u.dissection_score is None
+               else f"{u.dissection_score:.2f} ({u.dissection_role})", short="score"),
+        Column("votes " + "/".join(report.classes), lambda u: "/".join(f"{u.votes[c]:+.2f}" for c in report.classes)),
+        Column("ablation cost", lambda u: f"{u.ablation_cost:.4f}", short="cost"),
+    ], list(units))
+
+
+def weight_decay_table(report: AnalysisReport) -> ResultTable:
+    """`--compare-weight-decay`: the two small models side by side."""
+    return ResultTable([
+        Column("weight decay", lambda r: f"{r['weight_decay']:g}", justify="right"),
+        Column("train acc", lambda r: f"{r['train_accuracy']:.3f}"),
+        Column("val acc", lambda r: f"{r['val_accuracy']:.3f}"),
+        Column("gap", lambda r: f"{r['gap']:.3f}"),
+        Column("weight norms", lambda r: " ".join(f"{v:.1f}" for v in r["weight_norms"])),
+        Column("clean units", lambda r: str(r["clean_units"])),
+    ], list(report.weight_decay_comparison or []), title="weight decay and overfitting (small dataset, same seed)",
+        boxed=True)
+
+
+def analysis_wide_table(report: AnalysisReport, units: int = 0) -> Table:
     """Every stroke's response per unit (* = fires), with label, bias, dissection score, votes and cost."""
-    short = {r: r.split(".")[0] + "." + "".join(w[0] for w in r.split(".")[1].split("_")) for r in report.roles}
-    table = Table(box=None, pad_edge=False, caption="columns: " + ", ".join(f"{v} = {k}" for k, v in short.items()),
-                  caption_justify="left")
-    table.add_column("unit", no_wrap=True)
-    for r in report.roles:
-        table.add_column(short[r], justify="right", no_wrap=True)
-    for name in ("label", "bias", "blank", "select.", "score", "votes A/B/C", "cost"):
-        table.add_column(name, justify="right", no_wrap=True)
-    for u in analysis_units_in_order(report, units):
-        table.add_row(u.name, *[f"{u.response[r]:.2f}" + ("*" if r in u.fires_on else " ") for r in report.roles],
-                      escape(u.label), f"{u.bias:+.2f}", "fires" if u.bias_fires else "-", f"{u.selectivity:.2f}",
-                      "n/a" if u.dissection_score is None else f"{u.dissection_score:.2f}",
-                      "/".join(f"{u.votes[c]:+.2f}" for c in report.classes), f"{u.ablation_cost:.4f}")
-    return table
-
-
-def _plain_table(columns: list[str]) -> Table:
-    table = Table(box=None, pad_edge=False)
-    for k, name in enumerate(columns):
-        table.add_column(name, justify="left" if k == 0 else "right", no_wrap=True)
-    return table
+    short = stroke_abbreviations(list(report.roles))
+    return terminal_table(units_table(report, analysis_units_in_order(report, units)),
+                          caption="columns: " + ", ".join(f"{v} = {k}" for k, v in short.items()))
 
 
 def analysis_output(report, width: int, units: int = 0, wide: bool = False) -> list:
     """Everything `letters analyze` prints, in order: plain strings (already wrapped to `width`)
     and rich tables that fit 80 columns (the wide table excepted)."""
-    from .analysis import key_effects
-
     out: list = [wrapped(f"Hidden units {report.dims['hidden']}. Response = rise in mean activation over the "
                          f"blank-page baseline, scaled to a stroke of average size; a unit fires on a stroke when the "
                          f"response is at least {report.fire_floor:g} and at least {report.fire_fraction:.0%} of its "
@@ -249,63 +414,30 @@ def analysis_output(report, width: int, units: int = 0, wide: bool = False) -> l
                        f"{report.fire_floor:g} with no ink at all). With no input every weight multiplies 0, so what "
                        "is left is the bias: a first-layer unit's blank-page activation is exactly ReLU(bias).", width))
     out += ["", "Strokes and the units that fire on them (response):"]
-    for r in report.roles:
-        entries = report.units_by_role[r]
-        listed = ", ".join(f"{e['unit']} {e['response']:.2f}" for e in entries) or "none"
-        out.append(wrapped(f"{r} ({len(entries)}): {listed}", width))
+    out += [wrapped(f"{role} ({n}): {listed}", width) for role, n, listed in cells(units_by_role_table(report))]
     out += ["", wrapped("Dissection: IoU of stroke-blind maps (chance) and of a planted detector (ideal); score = "
-                        "(IoU - chance) / (ideal - chance)", width)]
-    table = _plain_table(["stroke", "chance", "ideal", "units labelled", "their median score"])
-    for base in report.dissection_baselines:
-        mine = sorted(u.dissection[base.role] for u in report.units if u.label == base.role)
-        table.add_row(base.role, f"{base.chance:.3f}", f"{base.ideal:.3f}", str(len(mine)),
-                      f"{mine[len(mine) // 2]:.2f}" if mine else "-")
-    out += [table, "", wrapped("Lookalike pairs: strokes of different letters that share firing units; "
-                               "lookalike = more than independence allows (the text's pairs marked)", width)]
-    table = _plain_table(["pair", "shared", "expected", "p", "lookalike", "text"])
-    for pair in report.lookalikes:
-        if pair.found or pair.in_text:
-            table.add_row(" ~ ".join(pair.roles), str(pair.shared), f"{pair.expected:.1f}", f"{pair.p_value:.1g}",
-                          "yes" if pair.found else "no", "yes" if pair.in_text else "")
-    out.append(table)
+                        "(IoU - chance) / (ideal - chance)", width), terminal_table(dissection_table(report))]
+    out += ["", wrapped("Lookalike pairs: strokes of different letters that share firing units; "
+                        "lookalike = more than independence allows (the text's pairs marked)", width),
+            terminal_table(lookalike_table(report))]
     mis = report.misclassification
     if mis is not None:
         out += ["", "The text's example, measured",
-                wrapped(f"Each stroke alone: share called each letter [95% interval]; chance {mis.chance:.0%}", width)]
-        table = _plain_table(["stroke", *[f"called {c}" for c in report.classes], "n"])
-        for s in mis.lone_strokes:
-            table.add_row(s.role, *[f"{s.called[c].rate:.0%} [{s.called[c].low:.0%}-{s.called[c].high:.0%}]"
-                                    for c in report.classes], str(s.called[report.classes[0]].n))
-        out.append(table)
+                wrapped(f"Each stroke alone: share called each letter [95% interval]; chance {mis.chance:.0%}", width),
+                terminal_table(lone_strokes_table(mis, list(report.classes)))]
         # the ablation's sentences become the table below
         out += [wrapped("- " + s, width) for s in mis.summary if not s.startswith(("  ", "Zeroing the "))]
         if mis.ablation.units:
-            effects = key_effects(mis)
+            table = ablation_table(mis)
             sizes = ", ".join(f"{n} for {what}" for what, n in dict.fromkeys(
-                ("whole glyphs" if e.measure.startswith("accuracy") else "a stroke", e.before.n) for e in effects))
+                ("whole glyphs" if e.measure.startswith("accuracy") else "a stroke", e.before.n) for e in table.brief or []))
             out.append(wrapped(f"Zeroing the {len(mis.ablation.units)} shared units: percent [95% interval], n = {sizes}; "
                                f"random / vote = median over {mis.ablation.control_sets} sets of as many random live "
                                "units / of units that vote the same way; far = share of those sets that move the rate "
                                "as far.", width))
-            table = _plain_table(["measure", "before", "after", "random", "far", "vote", "far"])
-            table.columns[0].no_wrap = False  # the one column that may wrap if the numbers grow
-
-            def pct(r) -> str:
-                return f"{100 * r.rate:.0f} [{100 * r.low:.0f}-{100 * r.high:.0f}]"
-
-            for e in effects:
-                table.add_row(e.measure, pct(e.before), pct(e.after), f"{100 * e.random_median:.0f}",
-                              f"{100 * e.random_as_extreme:.0f}%", f"{100 * e.same_vote_median:.0f}",
-                              f"{100 * e.same_vote_as_extreme:.0f}%")
-            out.append(table)
+            out.append(terminal_table(table))
     if report.weight_decay_comparison:
-        table = Table(title="weight decay and overfitting (small dataset, same seed)")
-        for name in ("weight decay", "train acc", "val acc", "gap", "weight norms", "clean units"):
-            table.add_column(name, justify="right")
-        for r in report.weight_decay_comparison:
-            table.add_row(f"{r['weight_decay']:g}", f"{r['train_accuracy']:.3f}", f"{r['val_accuracy']:.3f}",
-                          f"{r['gap']:.3f}", " ".join(f"{v:.1f}" for v in r["weight_norms"]), str(r["clean_units"]))
-        out += [table, wrapped(report.weight_decay_summary or "", width)]
+        out += [terminal_table(weight_decay_table(report)), wrapped(report.weight_decay_summary or "", width)]
     return out
 
 
@@ -353,3 +485,15 @@ def decay_lines(report: DecayReport) -> list[str]:
             f"trained {report.trained} cell(s), {report.cached} from the cache, in {report.seconds:.1f} s",
             escape(f"- weight decay narrows the weights: {report.verdicts['narrows']}"),
             escape(f"- weight decay keeps the network from overfitting: {report.verdicts['overfitting']}")]
+
+
+def decay_points_table(report: DecayReport) -> ResultTable:
+    """Every point of the dose response: measure, training size, penalty, strength, mean and interval."""
+    return ResultTable([
+        Column("measure", lambda p: p.measure),
+        Column("training glyphs", lambda p: str(p.size)),
+        Column("penalty", lambda p: p.penalty),
+        Column("strength", lambda p: f"{p.strength:g}"),
+        Column("mean", lambda p: f"{p.value.mean:.4g}"),
+        Column("95% interval over seeds", lambda p: f"{p.value.low:.4g} to {p.value.high:.4g}"),
+    ], list(report.points))

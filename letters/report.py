@@ -14,11 +14,22 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from .analysis import AnalysisReport, Probes, Rate, UnitReport, hidden_layers, mean_probe_images
+from .analysis import AnalysisReport, Probes, UnitReport, hidden_layers, mean_probe_images
 from .files import atomic_file
 from .model import LetterMLP
 from .pictures import BACKGROUND, INK, SERIES, colour_bar, diverging_heatmap, font, gray_tile, render_sheet, save_image, titled_grid, training_curves, weight_tile
-from .present import data_uri, html_table
+from .present import (
+    ablation_table,
+    data_uri,
+    deletion_table,
+    dissection_table,
+    html_table,
+    lone_strokes_table,
+    lookalike_table,
+    units_by_role_table,
+    units_table,
+    weight_decay_table,
+)
 from .strokes import CLASSES, ROLES
 
 # The paragraph of the project text (shared/seed/weights-and-biases.txt) that this analysis tests, verbatim.
@@ -96,10 +107,6 @@ def misclassification_panel(probes: Probes, report: AnalysisReport) -> Image.Ima
     return titled_grid(tiles, titles, columns=len(tiles) or 1)
 
 
-def _rate(r: Rate) -> str:
-    return f"{100 * r.rate:.0f}% [{100 * r.low:.0f}-{100 * r.high:.0f}]"
-
-
 def _p(text: str) -> str:
     return f"<p>{html.escape(text)}</p>"
 
@@ -159,10 +166,7 @@ def write_report(out: Path, model: LetterMLP, probes: Probes, report: AnalysisRe
            f"; {report.clean_units} clean stroke detector(s) (dissection score of their label at least "
            f"{report.clean_score:g})."),
         "<h2>Each stroke and the units that fire on it</h2>",
-        html_table(["stroke", "units", "units that fire (response)"],
-               [[r, len(report.units_by_role[r]),
-                 ", ".join(f"{e['unit']} {e['response']:.2f}" for e in report.units_by_role[r]) or "none"]
-                for r in ROLES]),
+        html_table(units_by_role_table(report)),
         _figure("roles.png", pictures["roles.png"],
                 "Every unit's response to every stroke alone, on one red/blue scale (legend on top); a dot "
                 "marks the strokes it fires on. Units are sorted by label."),
@@ -174,27 +178,18 @@ def write_report(out: Path, model: LetterMLP, probes: Probes, report: AnalysisRe
            "stroke-blind maps (the input itself, random units) and its ideal the IoU of a planted detector made "
            "from the stroke's mean mask; the score (IoU - chance) / (ideal - chance) is 0 at chance and 1 as good "
            "as the planted detector."),
-        html_table(["stroke", "chance (input)", "chance (random units)", "ideal", "units labelled", "their median score"],
-               [[b.role, b.chance_input, b.chance_random, b.ideal,
-                 sum(u.label == b.role for u in units),
-                 _median([u.dissection[b.role] for u in units if u.label == b.role])]
-                for b in report.dissection_baselines]),
+        html_table(dissection_table(report)),
         "<h2>Lookalike strokes, from the data</h2>",
         _p("Pairs of strokes from different letters and the units that fire on both, against what independence "
            "predicts. The text names two pairs; the data may agree, disagree or add more."),
-        html_table(["pair", "shared units", "expected", "p", "lookalike in the data", "in the text", "units"],
-               [[" ~ ".join(p.roles), p.shared, p.expected, f"{p.p_value:.2g}", "yes" if p.found else "no",
-                 "yes" if p.in_text else "", ", ".join(p.units)] for p in report.lookalikes
-                if p.found or p.in_text or p.shared]),
+        html_table(lookalike_table(report)),
     ]
     if mis:
         parts += [
             "<h2>The text's example, measured</h2>",
             _figure("misclassification.png", pictures["misclassification.png"],
                     "Each stroke drawn alone (mean probe image) and the share of samples called each letter."),
-            html_table(["stroke alone", *[f"called {c} [95%]" for c in CLASSES], "n", "most likely wrong answer"],
-                   [[s.role, *[_rate(s.called[c]) for c in CLASSES], s.called[CLASSES[0]].n, s.most_likely_wrong]
-                    for s in mis.lone_strokes]),
+            html_table(lone_strokes_table(mis, list(CLASSES))),
             _p(f"Chance is {100 * mis.chance:.0f}% (one in {len(CLASSES)})."),
             "<ul>" + "".join(f"<li>{html.escape(s.strip())}</li>" for s in mis.summary) + "</ul>",
         ]
@@ -205,27 +200,14 @@ def write_report(out: Path, model: LetterMLP, probes: Probes, report: AnalysisRe
                    f"({', '.join(mis.ablation.units)}) are zeroed; so are {mis.ablation.control_sets} random sets of "
                    "as many live units, and as many sets of units whose strongest vote is for the same letter, unit "
                    "for unit. 'As far' is the share of control sets that move the rate at least as far."),
-                html_table(["measure", "n", "before [95%]", "after [95%]", "random sets: median", "as far",
-                            "same-vote sets: median", "as far"],
-                           [[e.measure, e.before.n, _rate(e.before), _rate(e.after), f"{100 * e.random_median:.0f}%",
-                             f"{100 * e.random_as_extreme:.0f}%", f"{100 * e.same_vote_median:.0f}%",
-                             f"{100 * e.same_vote_as_extreme:.0f}%"] for e in mis.ablation.effects]),
+                html_table(ablation_table(mis)),
             ]
-        parts.append("<h3>Letters with strokes left out</h3>" + html_table(
-            ["letter", "kept strokes", *[f"called {c} [95%]" for c in CLASSES]],
-            [[d.letter, ", ".join(d.kept), *[_rate(d.called[c]) for c in CLASSES]] for d in mis.deletion]))
+        parts.append("<h3>Letters with strokes left out</h3>" + html_table(deletion_table(mis, list(CLASSES))))
     parts.append("<h2>Every unit, most important first</h2>" + html_table(
-        ["unit", "label", "bias", "fires on blank", "fires on", "selectivity", "score (stroke)", "votes A/B/C",
-         "ablation cost"],
-        [[u.name, u.label, f"{u.bias:+.3f}", "yes" if u.bias_fires else "no", ", ".join(u.fires_on) or "-",
-          u.selectivity, "n/a" if u.dissection_score is None else f"{u.dissection_score:.2f} ({u.dissection_role})",
-          " / ".join(f"{u.votes[c]:+.2f}" for c in CLASSES), u.ablation_cost]
-         for u in sorted(units, key=lambda u: -u.ablation_cost)]))
+        units_table(report, sorted(units, key=lambda u: -u.ablation_cost))))
     if report.weight_decay_comparison:
-        parts.append("<h2>Weight decay and overfitting</h2>" + html_table(
-            ["weight decay", "train acc", "val acc", "gap", "weight norms", "clean units"],
-            [[r["weight_decay"], r["train_accuracy"], r["val_accuracy"], r["gap"], r["weight_norms"], r["clean_units"]]
-             for r in report.weight_decay_comparison]) + _p(report.weight_decay_summary or ""))
+        parts.append("<h2>Weight decay and overfitting</h2>" + html_table(weight_decay_table(report))
+                     + _p(report.weight_decay_summary or ""))
     parts += _experiment_figures(out)
     parts.append("</body></html>")
     with atomic_file(out / "report.html", "w", encoding="utf-8") as f:
@@ -255,11 +237,6 @@ def _experiment_figures(out: Path) -> list[str]:
         except OSError:  # not a picture we can read: leave it out rather than fail the report
             continue
     return parts
-
-
-def _median(values: list) -> str:
-    values = sorted(v for v in values if v is not None)
-    return f"{values[len(values) // 2]:.2f}" if values else "-"
 
 
 def run_analysis(model_path, config, out=None, compare: bool = False) -> tuple[AnalysisReport, dict]:

@@ -1,0 +1,92 @@
+"""One definition per result table, shown in the terminal and in report.html with the same cells."""
+
+import re
+from html.parser import HTMLParser
+
+from rich.console import Console
+
+from letters.cli import app
+from letters.present import Column, ResultTable, html_table, terminal_table
+
+
+class _Tables(HTMLParser):
+    """Every <table> of a page as rows of cell texts (header row first)."""
+
+    def __init__(self):
+        super().__init__()
+        self.tables: list[list[list[str]]] = []
+        self.cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr":
+            self.tables[-1].append([])
+        elif tag in ("td", "th"):
+            self.cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self.cell is not None:
+            self.tables[-1][-1].append("".join(self.cell))
+            self.cell = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell.append(data)
+
+
+def _report_table(page: str, *headers: str) -> list[list[str]]:
+    """The rows of report.html's table whose header row starts with these headers."""
+    parser = _Tables()
+    parser.feed(page)
+    return next(t for t in parser.tables if t[0][:len(headers)] == list(headers))[1:]
+
+
+def _terminal_rows(text: str, *header: str) -> list[list[str]]:
+    """The rows of the plain table whose header line starts with these words, split on runs of spaces."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if re.match(r"\s+".join(map(re.escape, header)) + r"\s", line))
+    rows = []
+    for line in lines[start + 1:]:
+        if not re.match(r"[A-C]\.\w", line):
+            break
+        rows.append(re.split(r"\s{2,}", line.strip()))
+    return rows
+
+
+def test_analyze_prints_the_cells_the_report_shows(runner, tiny_model, tmp_path, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    result = runner.invoke(app, ["analyze", "--model", str(tiny_model), "--probes", "20", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "report.html").read_text()
+
+    alone = _terminal_rows(result.stdout, "stroke", "called A")  # the text's example: stroke, called A, B, C, n
+    report = {row[0]: row for row in _report_table(page, "stroke alone")}
+    assert len(alone) == 9 and all(re.fullmatch(r"\d+% \[\d+-\d+%\]", cell) for row in alone for cell in row[1:4])
+    assert all(report[row[0]][:5] == row for row in alone)
+
+    pairs = _terminal_rows(result.stdout, "pair", "shared")  # pair, shared, expected, p, lookalike[, text]
+    report = {row[0]: row for row in _report_table(page, "pair", "shared units")}
+    assert pairs and all(report[row[0]][:len(row)] == row for row in pairs)
+
+    dissection = _terminal_rows(result.stdout, "stroke", "chance")  # stroke, chance, ideal, units labelled, median
+    report = {row[0]: row for row in _report_table(page, "stroke", "chance (input)")}
+    assert len(dissection) == 9 and all(report[row[0]][3:] == row[2:] for row in dissection)
+
+
+def test_a_table_is_drawn_from_its_columns_in_both_places():
+    rows = [{"name": "<b>one</b>", "v": 0.5}, {"name": "two", "v": 0.25}]
+    table = ResultTable([
+        Column("name", lambda r: r["name"]),
+        Column("value in full", lambda r: f"{r['v']:.2f}", short="value"),
+        Column("terminal only", lambda r: "T", html=False),
+        Column("report only", lambda r: "R", terminal=False),
+    ], rows, brief=rows[1:])
+    page = html_table(table)
+    assert "<th>value in full</th>" in page and "terminal only" not in page and "<td>R</td>" in page
+    assert "&lt;b&gt;one&lt;/b&gt;" in page and "<td>0.25</td>" in page  # every row, escaped
+    console = Console(width=80, record=True)
+    console.print(terminal_table(table))
+    text = console.export_text()
+    assert [c.header for c in terminal_table(table).columns] == ["name", "value", "terminal only"]
+    assert "two" in text and "one" not in text and "0.25" in text and "report only" not in text
