@@ -96,7 +96,7 @@ def draw_letter(page, letter: str) -> None:
         page.mouse.move(*to_screen(page, stroke[0]))
         page.mouse.down()
         for point in stroke[1:]:
-            page.mouse.move(*to_screen(page, point), steps=4)
+            page.mouse.move(*to_screen(page, point), steps=2)
         page.mouse.up()
     settle(page)
 

@@ -1,17 +1,26 @@
 """Shared fixtures: a tiny dataset and model made once per session, on the CPU."""
 
 import os
-from pathlib import Path
-
-import pytest
-import torch
-from PIL import Image, ImageDraw
-from typer.testing import CliRunner
 
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")  # tests run on the CPU only
+# ... and on one torch thread, in this process and in the letters processes tests start (the variable is
+# inherited; torch reads it when imported): the tests' models are tiny, so a second thread only adds
+# waiting, and several tests run letters next to the test process (writers and a reader, a generate and
+# its workers), where two threads each would oversubscribe two cores (the analysis runs on one thread for
+# the same reason)
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+import torch  # noqa: E402
+from PIL import Image, ImageDraw  # noqa: E402
+from typer.testing import CliRunner  # noqa: E402
 
 from letters.config import DatasetConfig, TrainConfig  # noqa: E402
 from letters.dataset import load_dataset, write_dataset  # noqa: E402
+
+torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))  # in case a plugin imported torch before this file
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_MODEL = ROOT / "letters" / "assets" / "letters-mlp.pt"
@@ -26,6 +35,15 @@ def runner():
 def tiny_dataset(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("data") / "glyphs"
     write_dataset(out, DatasetConfig(count=600, seed=3, png=True))
+    return out
+
+
+@pytest.fixture(scope="session")
+def small_dataset(tmp_path_factory) -> Path:
+    """90 glyphs (and their PNGs): for tests of what `train` does with its files and options, where the
+    amount of data is not the point and every run also fits the none-of-the-letters detector."""
+    out = tmp_path_factory.mktemp("small") / "glyphs"
+    write_dataset(out, DatasetConfig(count=90, seed=5, png=True))
     return out
 
 

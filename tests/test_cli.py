@@ -55,8 +55,8 @@ def test_unknown_option_is_one_line(runner):
     assert result.stderr.count("\n") == 1 and "No such option" in result.stderr
 
 
-def test_train_prints_a_metrics_table(runner, tiny_dataset, tmp_path):
-    result = runner.invoke(app, ["train", "--data", str(tiny_dataset), "--out", str(tmp_path / "m.pt"),
+def test_train_prints_a_metrics_table(runner, small_dataset, tmp_path):
+    result = runner.invoke(app, ["train", "--data", str(small_dataset), "--out", str(tmp_path / "m.pt"),
                                  "--hidden", "8,4", "--epochs", "2", "--device", "cpu"])
     assert result.exit_code == 0, result.output
     assert "val acc" in result.stdout and (tmp_path / "m.curves.png").exists()

@@ -6,7 +6,10 @@ import subprocess
 import sys
 import time
 
-from letters.checkpoint import load_model
+import torch
+
+from letters.checkpoint import load_model, make_checkpoint, save_checkpoint
+from letters.model import LetterMLP, ModelDims
 
 WRITER = """
 import sys, torch
@@ -17,19 +20,30 @@ model = LetterMLP(ModelDims(784, (256,), 3))  # about 0.8 MB: a write takes long
 with torch.no_grad():
     model.output.bias.fill_(float(sys.argv[2]))  # which writer a file came from
 checkpoint = make_checkpoint(model, ["A", "B", "C"], {}, {}, {})
+print("ready", flush=True)  # imports done: wait for the start, so the reader reads only while both write
+sys.stdin.readline()
 for _ in range(int(sys.argv[3])):
     save_checkpoint(checkpoint, sys.argv[1])
 """
 
 def _python(code, *args):
-    return subprocess.Popen([sys.executable, "-c", code, *map(str, args)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen([sys.executable, "-c", code, *map(str, args)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def test_readers_never_see_a_half_written_checkpoint(tmp_path):
     target = tmp_path / "shared.pt"
-    assert _python(WRITER, target, 1, 1).wait(timeout=120) == 0  # a first whole file
-    writers = [_python(WRITER, target, seed, 10) for seed in (1, 2)]
+    with torch.random.fork_rng():  # a first whole file from writer 1, written here: one interpreter fewer
+        model = LetterMLP(ModelDims(784, (256,), 3))
+        with torch.no_grad():
+            model.output.bias.fill_(1.0)
+        save_checkpoint(make_checkpoint(model, ["A", "B", "C"], {}, {}, {}), target)
+    writers = [_python(WRITER, target, seed, 40) for seed in (1, 2)]
+    for writer in writers:
+        assert writer.stdout.readline().strip() == "ready", writer.communicate()[1]
+    for writer in writers:  # both start writing together
+        writer.stdin.write("go\n")
+        writer.stdin.flush()
     seen, reads = set(), 0
     while any(w.poll() is None for w in writers) or reads < 5:  # this process reads while they write
         model, _ = load_model(target)  # a LettersError here is a torn or half-written file

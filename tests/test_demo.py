@@ -5,7 +5,7 @@ from letters.cli import app
 
 def test_demo_runs_end_to_end(runner, tmp_path):
     out = tmp_path / "tour"
-    result = runner.invoke(app, ["demo", "--out", str(out), "--count", "450", "--epochs", "2", "--probes", "15",
+    result = runner.invoke(app, ["demo", "--out", str(out), "--count", "150", "--epochs", "2", "--probes", "15",
                                  "--device", "cpu"], env={"COLUMNS": "200"})  # file paths stay on one line
     assert result.exit_code == 0, result.output
     for path in ("glyphs/sheet.png", "letters-mlp.pt", "letters-mlp.curves.png", "analysis/report.html",

@@ -360,7 +360,7 @@ def test_evaluate_and_classify_both_exit_1_when_some_files_failed(runner, tmp_pa
                                                       "GIF, WebP or TIFF)"]
 
 
-def test_train_default_out_is_the_working_folder_and_never_the_shipped_model(runner, tmp_path, tiny_dataset,
+def test_train_default_out_is_the_working_folder_and_never_the_shipped_model(runner, tmp_path, small_dataset,
                                                                               monkeypatch):
     from letters import shipped
 
@@ -369,7 +369,7 @@ def test_train_default_out_is_the_working_folder_and_never_the_shipped_model(run
     shipped_copy.parent.mkdir()
     shipped_copy.write_bytes(SHIPPED_MODEL.read_bytes())
     monkeypatch.setattr(shipped, "DEFAULT_MODEL", shipped_copy)
-    args = ["train", "--data", str(tiny_dataset), "--epochs", "1", "--hidden", "4"]
+    args = ["train", "--data", str(small_dataset), "--epochs", "1", "--hidden", "4"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert (tmp_path / "letters-mlp.pt").is_file()

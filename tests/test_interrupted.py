@@ -89,7 +89,7 @@ def test_ctrl_c_in_the_third_epoch_keeps_the_best_model_so_far(tmp_path, tiny_da
 
 
 def test_ctrl_c_while_the_demo_analyses_leaves_nothing(tmp_path):
-    process = _start(["demo", "--out", "tour", "--count", "450", "--epochs", "2", "--probes", "400",
+    process = _start(["demo", "--out", "tour", "--count", "150", "--epochs", "2", "--probes", "400",
                       "--device", "cpu"], tmp_path)
     _when(_staged(tmp_path, "tour", "letters-mlp.pt"), process)  # trained; now classifying and analysing
     assert _signal(process, signal.SIGINT) == 130

@@ -105,11 +105,11 @@ def test_missing_checkpoint_is_refused(tmp_path):
         load_model(tmp_path / "none.pt")
 
 
-def test_training_on_an_imagefolder_of_pngs(tiny_dataset, tmp_path, runner):
+def test_training_on_an_imagefolder_of_pngs(small_dataset, tmp_path, runner):
     from letters.cli import app
 
     out = tmp_path / "m.pt"
-    result = runner.invoke(app, ["train", "--data", str(tiny_dataset / "png"), "--out", str(out), "--hidden", "8",
+    result = runner.invoke(app, ["train", "--data", str(small_dataset / "png"), "--out", str(out), "--hidden", "8",
                                  "--epochs", "1", "--device", "cpu", "--json"])
     assert result.exit_code == 0, result.output
     _, checkpoint = load_model(out)
@@ -206,13 +206,13 @@ def test_device_auto_takes_the_accelerator_when_there_is_one(monkeypatch):
     assert resolve_device("cpu") == torch.device("cpu")  # an explicit device is not overridden
 
 
-def test_train_with_device_auto_on_a_cpu_machine(tiny_dataset, tmp_path, runner):
+def test_train_with_device_auto_on_a_cpu_machine(small_dataset, tmp_path, runner):
     from letters.cli import app
 
     if torch.accelerator.is_available():
         pytest.skip("this machine has an accelerator")
     out = tmp_path / "auto.pt"
-    result = runner.invoke(app, ["train", "--data", str(tiny_dataset), "--out", str(out), "--hidden", "4",
+    result = runner.invoke(app, ["train", "--data", str(small_dataset), "--out", str(out), "--hidden", "4",
                                  "--epochs", "1", "--device", "auto", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["checkpoint"] == str(out) and load_model(out)[1]["train_config"]["device"] == "auto"
