@@ -56,7 +56,8 @@ def read_checkpoint(path: str | Path) -> dict:
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
-        raise LettersError(f"model file {path} does not exist; train one with: letters train --out {path}") from None
+        raise LettersError(lambda name: f"model file {path} does not exist; train one with: letters train "
+                                       f"{name('out')} {path}") from None
     except OSError as error:
         raise LettersError(f"model file {path} cannot be read ({error.strerror or error})") from None
     if stat.S_ISDIR(mode):
@@ -112,10 +113,11 @@ def _check_contents(path: Path, checkpoint: dict) -> None:
                            "retrain it with letters train")
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise LettersError(f"{bad}: model_state_dict does not hold tensors; retrain it with letters train")
-    for name, tensor in state.items():
-        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
-            raise LettersError(f"{bad}: {name} holds NaN or infinite weights (a diverged run); "
-                               "retrain it with a lower --lr")
+    diverged = [name for name, tensor in state.items()
+                if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all())]
+    if diverged:
+        raise LettersError(lambda setting: f"{bad}: {diverged[0]} holds NaN or infinite weights (a diverged run); "
+                                           f"retrain it with a lower {setting('lr')}")
 
 
 def load_model(path: str | Path, device: str | torch.device = "cpu") -> tuple[LetterMLP, dict]:

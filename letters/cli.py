@@ -19,7 +19,7 @@ import typer
 from typer.core import TyperGroup
 
 from .config import QUICK_DECAY, AnalysisConfig, ClassifyConfig, DatasetConfig, DecayConfig, DemoConfig, DrawConfig, EvaluateConfig, MorphConfig, Paths, TrainConfig
-from .errors import LettersError, OptionError
+from .errors import LettersError
 
 DATASET, TRAIN, CLASSIFY, EVALUATE, ANALYSIS, DEMO = (DatasetConfig(), TrainConfig(), ClassifyConfig(), EvaluateConfig(),
                                                       AnalysisConfig(), DemoConfig())
@@ -79,11 +79,8 @@ class LettersGroup(TyperGroup):
         except typer.Abort:
             typer.echo("letters: stopped", err=True)
             code = 130
-        except OptionError as error:  # a bad setting: named by its flag here, by its field in the library
-            typer.echo(f"letters: error: {_one_line(error.as_flag())}", err=True)
-            code = EXIT_ERROR
-        except LettersError as error:
-            typer.echo(f"letters: error: {_one_line(error)}", err=True)
+        except LettersError as error:  # settings named by their flags here, by their fields in the library
+            typer.echo(f"letters: error: {_one_line(error.cli_line)}", err=True)
             code = EXIT_ERROR
         except (KeyboardInterrupt, _Interrupted):
             typer.echo("letters: stopped by Ctrl-C; nothing half-written was left", err=True)

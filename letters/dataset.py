@@ -89,10 +89,11 @@ def check_destination(out: Path, force: bool) -> None:
         raise OptionError("out", f"{out} is a file; give a folder path")
     if out.is_dir() and any(out.iterdir()):
         if not force:
-            raise OptionError("out", f"{out} already exists and is not empty; add --force to replace it")
+            raise OptionError("out", lambda name: f"{out} already exists and is not empty; add {name('force')} to replace it")
         if not _is_letters_dataset(out):
-            raise OptionError("out", f"{out} is not a letters dataset (only glyphs.pt, meta.json, sheet.png and "
-                               "png/ made by letters generate); --force replaces only those, choose another folder")
+            raise OptionError("out", lambda name: f"{out} is not a letters dataset (only glyphs.pt, meta.json, sheet.png "
+                                                  f"and png/ made by letters generate); {name('force')} replaces only "
+                                                  "those, choose another folder")
     parent = where.parent
     probe = parent
     while not probe.exists():
@@ -209,7 +210,8 @@ def load_dataset(path: str | Path, val_fraction: float = 0.1, seed: int = 0) -> 
     """Load a generated dataset folder (or an ImageFolder tree); refuse anything else in one line."""
     path = Path(path)
     if not path.exists():
-        raise LettersError(f"dataset {path} does not exist; make one with: letters generate --out {path}")
+        raise LettersError(lambda name: f"dataset {path} does not exist; make one with: letters generate "
+                                       f"{name('out')} {path}")
     if not path.is_dir():
         raise LettersError(f"dataset {path} is a file; give the folder that letters generate wrote")
     meta_path = path / META_FILE

@@ -18,7 +18,7 @@ from typing import Any, Callable
 from .analysis import analyze_model
 from .config import AnalysisConfig, DatasetConfig, DemoConfig, TrainConfig
 from .dataset import load_dataset, replace_folder, staging_folder, write_dataset
-from .errors import LettersError, OptionError
+from .errors import OptionError
 from .predict import Prediction, classify, load_inputs
 from .report import write_report
 from .shipped import SAMPLES
@@ -57,9 +57,10 @@ def choose_folder(out: Path | None) -> Path:
         except FileExistsError:
             continue
         except OSError as error:
-            raise LettersError(f"cannot create {folder} here ({error.strerror or error}); give --out") from None
+            raise OptionError("out", f"not given and {folder} cannot be created here ({error.strerror or error}); "
+                              "give a folder") from None
         return folder
-    raise LettersError("letters-demo-1 to letters-demo-99999 all exist; give --out")
+    raise OptionError("out", "not given and letters-demo-1 to letters-demo-99999 all exist; give a folder")
 
 
 def run_demo(folder: Path, config: DemoConfig, on_step: Callable[[str, int, int], None] | None = None,

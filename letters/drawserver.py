@@ -31,7 +31,7 @@ from starlette.routing import Route
 
 from .config import DrawConfig
 from .drawpad import BadDrawing, Pad, file_drawing, parse_strokes, png_bytes, render
-from .errors import LettersError
+from .errors import LettersError, OptionError
 
 if TYPE_CHECKING:
     import uvicorn
@@ -146,7 +146,7 @@ def create_app(pad: Pad, token: str, collect: Path | None = None, allowed_hosts:
 
     async def collect_drawing(request: Request) -> Response:
         if collect is None:
-            raise Refused(404, "collecting is off; start with letters draw --collect DIR")
+            raise Refused(404, "collecting is off; start letters draw with a folder to collect into")
         data = body_fields(await read_json(request), "letter", "strokes")
         letter = data["letter"]
         if letter not in pad.classes:
@@ -174,7 +174,7 @@ def bind(host: str, port: int) -> socket.socket:
     try:
         family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
     except socket.gaierror:
-        raise LettersError(f"--host {host}: no such address on this machine") from None
+        raise OptionError("host", f"{host}: no such address on this machine") from None
     sock = socket.socket(family, kind, proto)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a restart may reuse a port in TIME_WAIT
@@ -183,7 +183,7 @@ def bind(host: str, port: int) -> socket.socket:
     except OSError as error:
         sock.close()
         if error.errno in (98, 48, 10048):  # EADDRINUSE on Linux, macOS, Windows
-            raise LettersError(f"port {port} on {host} is in use; pick another with --port (0 picks a free one)") from None
+            raise OptionError("port", f"{port} on {host} is in use; pick another (0 picks a free one)") from None
         raise LettersError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
     sock.set_inheritable(True)
     return sock
@@ -197,7 +197,7 @@ class DrawServer:
         if collect is not None:
             collect = Path(collect)
             if collect.exists() and not collect.is_dir():
-                raise LettersError(f"--collect {collect} is a file; give a folder for A/, B/ and C/")
+                raise OptionError("collect", f"{collect} is a file; give a folder for A/, B/ and C/")
         self.config, self.collect = config, collect
         self.sock = bind(config.host, config.port)
         self.port = self.sock.getsockname()[1]

@@ -280,7 +280,7 @@ def test_collect_files_unique_pngs_under_the_folder_only(pad, tmp_path):
     root = tmp_path / "mine"
     with make_client(pad) as c:
         r = post(c, "/api/collect", {"letter": "A", "strokes": A})
-        assert r.status_code == 404 and "--collect" in r.json()["error"]
+        assert r.status_code == 404 and "collecting is off" in r.json()["error"]
     with make_client(pad, root) as c:
         names = {post(c, "/api/collect", {"letter": "B", "strokes": B}).json()["saved"] for _ in range(3)}
         assert len(names) == 3 and all(n.startswith("B/B-") and n.endswith(".png") for n in names)
