@@ -71,8 +71,8 @@ class GeneratorConfig:
     blur_radius: tuple[float, float] = (0.4, 1.2)  # range of that blur's Gaussian radius, raw-canvas pixels
     rotation: float = 15.0  # max degrees of rotation either way: paper is never straight
     slant: tuple[float, float] = (-0.3, 0.55)  # range of shear (x per y): handwriting leans right more than left
-    aspect: tuple[float, float] = (0.4, 2.5)  # range of width scale (log-uniform): condensed faces to flat, hurried C's
-    pen: tuple[float, float] = (0.035, 0.26)  # range of pen width (log-uniform): fine pen to felt pen on a small letter
+    aspect: tuple[float, float] = (0.5, 2.0)  # range of width scale (log-uniform): condensed faces to flat, hurried C's
+    pen: tuple[float, float] = (0.06, 0.32)  # range of pen width (log-uniform): fine pen to felt pen on a small letter
     contrast: float = 0.35  # probability of a broad-nib pen whose width depends on direction
     round_caps: float = 0.6  # probability of round stroke ends; flat ends otherwise
     double: float = 0.08  # probability of a sketchy or outlined letter: every stroke traced twice, side by side
@@ -163,9 +163,10 @@ class TrainConfig:
 class NoveltyConfig:
     """The companion detector that says when a drawing is none of A, B and C."""
 
-    count: int = 36000  # generated near misses to learn from: a thousand or more of each kind
-    hidden: tuple[int, ...] = (64,)  # small: it only has to tell letters from other ink
-    epochs: int = 6  # enough for its validation loss to flatten
+    count: int = 72000  # generated near misses to learn from: two thousand or more of each kind
+    hidden: tuple[int, ...] = (128,)  # small: it only has to tell letters from other ink
+    epochs: int = 8  # enough for its validation loss to flatten
+    augment: float = 1.5  # pixels of elastic displacement per batch, as TrainConfig.augment: real hands wander
     false_alarm: float = 0.005  # share of fresh generated letters allowed over the threshold; sets it
     seed: int = 7  # near misses and its weights; differs from the letters' seed so none repeat
 

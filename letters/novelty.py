@@ -47,7 +47,7 @@ def train_novelty(letters: torch.Tensor, is_val: torch.Tensor, config: NoveltyCo
     labels = torch.cat([torch.zeros(len(letters), dtype=torch.int64), torch.ones(len(others), dtype=torch.int64)])
     data = Dataset(images=images, labels=labels, is_val=torch.cat([is_val, others_val]), classes=list(CLASSES), meta={})
     detector, _ = train_model(data, TrainConfig(hidden=config.hidden, epochs=config.epochs, device=device,
-                                                seed=config.seed, weight_decay=1e-4))
+                                                seed=config.seed, weight_decay=1e-4, augment=config.augment))
     letter_scores = novelty_scores(detector, letters[is_val])
     other_scores = novelty_scores(detector, others[others_val])
     # the (1 - false_alarm) quantile of held-out letters, never below an even call
@@ -63,7 +63,7 @@ def train_novelty(letters: torch.Tensor, is_val: torch.Tensor, config: NoveltyCo
             "non_letters_n": int(len(other_scores)),
             "non_letters_flagged": float((other_scores >= threshold).float().mean()),
         },
-        "config": {"count": count, "hidden": list(config.hidden), "epochs": config.epochs,
+        "config": {"count": count, "hidden": list(config.hidden), "epochs": config.epochs, "augment": config.augment,
                    "false_alarm": config.false_alarm, "seed": config.seed},
     }
 

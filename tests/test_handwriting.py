@@ -55,9 +55,10 @@ def test_elastic_distortion_moves_the_owners_with_the_ink():
         for k in range(6):
             a, b = render_glyph(letter, 100 + k, plain), render_glyph(letter, 100 + k, bent)
             moved += int(not torch.equal(_bytes(a.image), _bytes(b.image)))
-            ink = _bytes(b.image) > 0
+            ink = _bytes(b.image) > 2
             coverage = sum(_bytes(m) for m in b.roles.values())
-            # the owners follow the bent ink: no ink pixel is left without an owner, and wherever
+            # the owners follow the bent ink: no visible ink pixel is left without an owner (a 1 or 2
+            # of 255 at an edge can be the preprocessing's gain lifting coverage that rounds to 0), and wherever
             # the owners cover a quarter of a pixel or more, there is ink (below that the
             # preprocessing's noise floor may drop it)
             assert bool(((coverage > 0) | ~ink).all())
@@ -194,7 +195,7 @@ def test_a_damaged_detector_is_refused_in_one_line(runner, tiny_model, tmp_path,
 
 
 def test_shipped_model_reads_real_handwriting():
-    """A floor, not the goal: the issue asks for 98% here and 99% as the goal; the shipped model measures 97.3% (README): EMNIST hand-printed letters."""
+    """The issue's floor, not its goal (99%): EMNIST hand-printed letters; the shipped model measures 98.5% (README)."""
     from pathlib import Path
 
     from letters.checkpoint import load_model
@@ -203,7 +204,7 @@ def test_shipped_model_reads_real_handwriting():
 
     root = Path(__file__).resolve().parent.parent / "data" / "handwriting"
     model, checkpoint = load_model(DEFAULT_MODEL)
-    assert evaluate_folder(model, checkpoint["classes"], root).accuracy >= 0.965
+    assert evaluate_folder(model, checkpoint["classes"], root).accuracy >= 0.98
 
 
 def test_near_misses_never_come_out_blank_for_the_demos_detector():
