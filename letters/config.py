@@ -10,7 +10,7 @@ import math
 import os
 from dataclasses import asdict, dataclass, field
 
-from .errors import OptionError
+from .errors import OptionError, Wording, worded
 
 GLYPH_BYTES = 12_500  # measured: peak memory grows 12.5 KB a glyph (generate --count 3000 vs 30000)
 PROBE_BYTES = 1_200_000  # measured: peak memory grows 1.16 MB a probe (analyze --probes 50 vs 400)
@@ -34,12 +34,12 @@ def available_memory() -> int | None:
         return None
 
 
-def check_memory(option: str, value, needed: int, fix: str) -> None:
+def check_memory(option: str, value, needed: int, fix: Wording) -> None:
     """Refuse work whose memory estimate exceeds what is available, naming both figures."""
     have = available_memory()
     if have is not None and needed > have:
-        raise OptionError(option, f"{value} needs about {needed / 1e9:.1f} GB of memory and {have / 1e9:.1f} GB "
-                                  f"is available; {fix}")
+        raise OptionError(option, lambda name: f"{value} needs about {needed / 1e9:.1f} GB of memory and "
+                                               f"{have / 1e9:.1f} GB is available; {worded(fix, name)}")
 
 
 def check_hidden(sizes: tuple[int, ...]) -> None:
@@ -115,7 +115,7 @@ class DatasetConfig:
         if not 0 <= self.seed < 2 ** 31:
             raise OptionError("seed", f"{self.seed} is outside 0..2147483647")
         check_memory("count", self.count, self.count * GLYPH_BYTES,
-                     f"use at most --count {max(1, int((available_memory() or 0) // GLYPH_BYTES))}")
+                     lambda name: f"use at most {name('count')} {max(1, int((available_memory() or 0) // GLYPH_BYTES))}")
 
 
 @dataclass(frozen=True)
@@ -214,7 +214,7 @@ class AnalysisConfig:
         if self.probes < 1:
             raise OptionError("probes", f"{self.probes}: use at least one probe per role")
         check_memory("probes", self.probes, self.probes * PROBE_BYTES,
-                     f"use at most --probes {max(1, int((available_memory() or 0) // PROBE_BYTES))}")
+                     lambda name: f"use at most {name('probes')} {max(1, int((available_memory() or 0) // PROBE_BYTES))}")
         if self.units < 0:
             raise OptionError("units", f"{self.units}: use 0 (all) or a positive number")
 

@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
+from letters import config as config_module
 from letters.checkpoint import read_checkpoint
 from letters.cli import app
-from letters.config import DatasetConfig
+from letters.config import AnalysisConfig, DatasetConfig
 from letters.dataset import check_destination, load_dataset
 from letters.errors import LettersError, OptionError
 
 LIBRARY = Path(__file__).resolve().parent.parent / "letters"
 FLAG = re.compile(r"(?<![\w-])--[a-z][a-z-]*")
-PENDING = {"train.py",  # the lead's file: its two check_regular_target prefixes still say "--out"
-           "config.py"}  # its memory messages' "use at most --count": converted once main's copy is free
+PENDING = {"train.py"}  # the lead's file: its two check_regular_target prefixes still say "--out"
 
 
 def _message_strings(path: Path) -> list[tuple[int, str]]:
@@ -42,13 +42,16 @@ def _refused(call) -> LettersError:
     return caught.value
 
 
-def test_library_errors_name_settings_and_the_cli_line_names_flags(tmp_path):
+def test_library_errors_name_settings_and_the_cli_line_names_flags(tmp_path, monkeypatch):
     (tmp_path / "full").mkdir()
     (tmp_path / "full" / "notes.txt").write_text("mine")
+    monkeypatch.setattr(config_module, "available_memory", lambda: 10**6)
     cases = [
         (lambda: check_destination(tmp_path / "full", force=False), ["--out", "--force"]),
         (lambda: check_destination(tmp_path / "full", force=True), ["--out", "--force"]),
         (lambda: DatasetConfig(count=0).validate(), ["--count"]),
+        (lambda: DatasetConfig(count=1000).validate(), ["--count"]),  # the memory estimate and its fix
+        (lambda: AnalysisConfig(probes=1000).validate(), ["--probes"]),
         (lambda: read_checkpoint(tmp_path / "nothing.pt"), ["--out"]),
         (lambda: load_dataset(tmp_path / "nothing"), ["--out"]),
     ]
@@ -58,6 +61,8 @@ def test_library_errors_name_settings_and_the_cli_line_names_flags(tmp_path):
         for flag in flags:
             assert flag in error.cli_line, error.cli_line
             assert flag[2:] in str(error), str(error)  # the library names the same setting, without the dashes
+    memory = _refused(cases[3][0])
+    assert "use at most count " in str(memory) and "use at most --count " in memory.cli_line
 
 
 def test_option_error_wording_survives_pickling():
