@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .errors import LettersError
+from .errors import LettersError, Wording, worded
 
 
 def process_alive(pid: int) -> bool:
@@ -33,8 +33,9 @@ def process_alive(pid: int) -> bool:
     return True
 
 
-def check_regular_target(path: Path, what: str = "") -> Path:
-    """`path` itself, or the file a symlink points to; LettersError if it exists and is not a regular file."""
+def check_regular_target(path: Path, what: Wording = "") -> Path:
+    """`path` itself, or the file a symlink points to; LettersError if it exists and is not a regular file.
+    `what` names the target before its path (a Wording: it may name a setting)."""
     path = Path(path)
     if path.is_symlink():
         path = path.resolve()
@@ -43,10 +44,11 @@ def check_regular_target(path: Path, what: str = "") -> Path:
     except FileNotFoundError:
         return path
     except OSError as error:
-        raise LettersError(f"{what}{path} cannot be checked ({error.strerror or error})") from None
+        why = error.strerror or error
+        raise LettersError(lambda name: f"{worded(what, name)}{path} cannot be checked ({why})") from None
     if not stat.S_ISREG(mode):
         kind = "a folder" if stat.S_ISDIR(mode) else "a device, FIFO or socket"
-        raise LettersError(f"{what}{path} exists and is {kind}, not a regular file; refusing to replace it")
+        raise LettersError(lambda name: f"{worded(what, name)}{path} exists and is {kind}, not a regular file; refusing to replace it")
     return path
 
 

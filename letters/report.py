@@ -122,9 +122,12 @@ def write_report(out: Path, model: LetterMLP, probes: Probes, report: AnalysisRe
     `history` (epoch records) adds the training curves; the sample sheet is drawn from the probes."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    live = [u for u in report.units if u.label != "dead"]  # a wide network has many dead units: pictures show the rest
+    dead = len(report.units) - len(live)
+    left_out = f" The {dead} dead units (silent on every stroke and on a blank page) are left out." if dead else ""
     pictures = {
-        "weights.png": weight_grid(model, sorted_by_label(report.units)),
-        "roles.png": role_heatmap(report.units),
+        "weights.png": weight_grid(model, sorted_by_label(live)),
+        "roles.png": role_heatmap(live),
         "misclassification.png": misclassification_panel(probes, report),
     }
     for name, image in pictures.items():
@@ -169,10 +172,10 @@ def write_report(out: Path, model: LetterMLP, probes: Probes, report: AnalysisRe
         html_table(units_by_role_table(report)),
         _figure("roles.png", pictures["roles.png"],
                 "Every unit's response to every stroke alone, on one red/blue scale (legend on top); a dot "
-                "marks the strokes it fires on. Units are sorted by label."),
+                "marks the strokes it fires on. Units are sorted by label." + left_out),
         _figure("weights.png", pictures["weights.png"],
                 "Incoming weights of each first-layer unit, all tiles on one shared scale, titled with label and "
-                "votes for A, B and C."),
+                "votes for A, B and C." + left_out),
         "<h2>Dissection: do units look at their stroke's pixels?</h2>",
         _p("IoU alone is misleading: a large stroke overlaps any map. Each stroke's chance level is the IoU of "
            "stroke-blind maps (the input itself, random units) and its ideal the IoU of a planted detector made "

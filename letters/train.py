@@ -216,8 +216,8 @@ def train_and_save(data: Path | Dataset, out: Path, config: TrainConfig, on_step
     out = Path(out)
     if out.is_dir():
         raise OptionError("out", f"{out} is a folder; give a file path such as {out / 'letters-mlp.pt'}")
-    check_regular_target(out, "--out ")
-    check_regular_target(curves_path(out), "--out's curves ")
+    check_regular_target(out, lambda name: f"{name('out')} ")
+    check_regular_target(curves_path(out), lambda name: f"{name('out')}'s curves ")
     dataset = data if isinstance(data, Dataset) else load_dataset(data, seed=config.seed)
     model, result = train_model(dataset, config, on_step=on_step, on_epoch=on_epoch)
     result.failed = list(dataset.meta.get("failed", []))
