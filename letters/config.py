@@ -228,6 +228,9 @@ class DemoConfig:
     probes: int = 120  # probe samples per stroke: stable means, quick
     device: str = TrainConfig.device  # the accelerator when there is one
     seed: int = 0  # the same demo every run
+    novelty: NoveltyConfig = field(default_factory=lambda: NoveltyConfig(count=3000, epochs=4, augment=0.0))
+    # a lighter none-of-the-letters detector than `letters train` fits: a hundred near misses of each kind,
+    # no batch distortion; the tour shows what it does, the shipped model carries the full one
 
     def validate(self) -> None:
         DatasetConfig(count=self.count, seed=self.seed).validate()
@@ -235,6 +238,7 @@ class DemoConfig:
             raise OptionError("count", f"{self.count}: the demo needs at least 30 glyphs")
         TrainConfig(epochs=self.epochs, device=self.device).validate()
         AnalysisConfig(probes=self.probes).validate()
+        self.novelty.validate()
 
 
 @dataclass(frozen=True)

@@ -99,7 +99,7 @@ def _run(work: Path, final: Path, config: DemoConfig, step) -> DemoResult:
     dataset = load_dataset(work / "glyphs")  # once: for training and for the glyphs shown
     train_config = TrainConfig(epochs=config.epochs, device=config.device, seed=config.seed)
     model, trained = train_and_save(dataset, work / "letters-mlp.pt", train_config,
-                                    on_step=lambda d, t, _m: step("training", d, t))
+                                    on_step=lambda d, t, _m: step("training", d, t), novelty=config.novelty)
 
     step("classifying", 0, 1)
     shown = work / "generated"

@@ -55,7 +55,7 @@ def _worker_init(parent: int) -> None:
 def map_chunks(render, chunks: list, workers: int):
     """`render(chunk)` for every chunk, in order, in `workers` processes (1: in this one) that
     die with this one."""
-    if workers <= 1:
+    if workers <= 1 or len(chunks) <= 1:  # one chunk: a pool would only add its start-up
         yield from map(render, chunks)
         return
     # fork where it is safe (Linux): workers start at once; elsewhere spawn, which imports only glyphs

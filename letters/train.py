@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -229,7 +230,10 @@ def train_and_save(data: Path | Dataset, out: Path, config: TrainConfig, on_step
         from .novelty import train_novelty
 
         generator = GeneratorConfig.from_dict(dataset.meta["generator"]) if "generator" in dataset.meta else GeneratorConfig()
-        detector = train_novelty(dataset.images, dataset.is_val, novelty, generator, config.device)
+        # its near misses come from the generator like the letters: two processes where there are two cores
+        # (the near misses do not depend on how many)
+        detector = train_novelty(dataset.images, dataset.is_val, novelty, generator, config.device,
+                                 workers=max(1, min(2, os.cpu_count() or 1)))
     save_checkpoint(make_checkpoint(model, dataset.classes, PREPROCESSING, config.as_dict(), metrics, detector), out)
     curves = curves_path(out)
     save_image(training_curves(result.history), curves)
