@@ -8,7 +8,6 @@ into place at the end, so an interrupted demo leaves nothing half-made.
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from .analysis import analyze_model
 from .config import AnalysisConfig, DatasetConfig, DemoConfig, TrainConfig
 from .dataset import load_dataset, replace_folder, staging_folder, write_dataset
 from .errors import OptionError
+from .generator import local_workers
 from .predict import Prediction, classify, load_inputs
 from .report import write_report
 from .shipped import SAMPLES
@@ -87,8 +87,7 @@ def _run(work: Path, final: Path, config: DemoConfig, step) -> DemoResult:
     def final_path(p: Path) -> str:
         return str(final / p.relative_to(work))
 
-    workers = max(1, min(2, os.cpu_count() or 1))
-    data = DatasetConfig(count=config.count, seed=config.seed, workers=workers)
+    data = DatasetConfig(count=config.count, seed=config.seed, workers=local_workers())
     done = [0]
 
     def generated(n):

@@ -52,6 +52,12 @@ def _worker_init(parent: int) -> None:
         os._exit(1)
 
 
+def local_workers() -> int:
+    """Processes for generating when the user named none: one a core, at most two (the 2-core target;
+    more only add start-up for the few thousand glyphs this is used for). Output never depends on it."""
+    return max(1, min(2, os.cpu_count() or 1))
+
+
 def map_chunks(render, chunks: list, workers: int):
     """`render(chunk)` for every chunk, in order, in `workers` processes (1: in this one) that
     die with this one."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import math
-import os
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -227,13 +226,12 @@ def train_and_save(data: Path | Dataset, out: Path, config: TrainConfig, on_step
                        "format": dataset.meta.get("format"), "sha256": dataset.meta.get("sha256")}
     detector = None
     if novelty is not None and not result.interrupted:
+        from .generator import local_workers
         from .novelty import train_novelty
 
         generator = GeneratorConfig.from_dict(dataset.meta["generator"]) if "generator" in dataset.meta else GeneratorConfig()
-        # its near misses come from the generator like the letters: two processes where there are two cores
-        # (the near misses do not depend on how many)
         detector = train_novelty(dataset.images, dataset.is_val, novelty, generator, config.device,
-                                 workers=max(1, min(2, os.cpu_count() or 1)))
+                                 workers=local_workers())
     save_checkpoint(make_checkpoint(model, dataset.classes, PREPROCESSING, config.as_dict(), metrics, detector), out)
     curves = curves_path(out)
     save_image(training_curves(result.history), curves)

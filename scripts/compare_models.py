@@ -14,31 +14,27 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
+import sys
 
 import torch
+from eval_real import ROOT, load  # the same real sets, read the same way (scripts/ is on the path when run)
 
 from letters.analysis import wilson
 from letters.config import DatasetConfig, TrainConfig
 from letters.dataset import Dataset
+from letters.errors import LettersError
 from letters.generator import generate_tensors
-from letters.predict import load_input, probabilities
+from letters.predict import probabilities
 from letters.strokes import CLASSES
 from letters.train import train_model
 
-ROOT = Path(__file__).resolve().parent.parent
 RECIPE = dict(epochs=12, batch_size=256, lr=3e-3, weight_decay=1e-4, augment=1.5, seed=0)
 
 
-def labelled(folder: Path) -> tuple[torch.Tensor, torch.Tensor]:
-    """An ImageFolder tree of real letters through the one preprocessing function."""
-    images, labels = [], []
-    for path in sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".png", ".jpg")):
-        item = load_input(path)
-        if item.image is not None:
-            images.append(item.image)
-            labels.append(CLASSES.index(path.parent.name.upper()))
-    return torch.stack(images), torch.tensor(labels)
+def labelled(name: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """data/<name>, an ImageFolder tree of real letters, as images and class indices."""
+    _, images, truth = load(ROOT / "data" / name)
+    return images, torch.tensor([CLASSES.index(letter) for letter in truth])
 
 
 def score(model, images: torch.Tensor, labels: torch.Tensor) -> dict:
@@ -49,34 +45,37 @@ def score(model, images: torch.Tensor, labels: torch.Tensor) -> dict:
 
 
 def hidden_sizes(text: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in text.split(","))
+    return tuple(int(part) for part in text.split(","))  # argparse reports a ValueError in one line
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--hidden", nargs="+", default=["128", "256", "512", "256,256"],
+    parser.add_argument("--hidden", nargs="+", type=hidden_sizes, default=[(128,), (256,), (512,), (256, 256)],
                         help="hidden layer sizes to compare at --count (e.g. 512 or 256,256)")
     parser.add_argument("--count", type=int, default=200_000, help="glyphs for the capacity comparison")
     parser.add_argument("--counts", type=int, nargs="*", default=[100_000, 500_000],
                         help="further glyph counts, each trained with --data-hidden")
-    parser.add_argument("--data-hidden", default="256", help="hidden sizes for the data-size rows")
+    parser.add_argument("--data-hidden", type=hidden_sizes, default=(256,), help="hidden sizes for the data-size rows")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--json", action="store_true", help="one JSON object a line")
     args = parser.parse_args()
-    sets = {"handwriting": labelled(ROOT / "data" / "handwriting"), "real": labelled(ROOT / "data" / "real")}
-    runs = [(args.count, hidden_sizes(h)) for h in args.hidden]
-    runs += [(count, hidden_sizes(args.data_hidden)) for count in args.counts if count != args.count]
-    cached: dict = {}
+    runs = [(args.count, hidden) for hidden in args.hidden]
+    runs += [(count, args.data_hidden) for count in args.counts if count != args.count]
+    for count, hidden in runs:  # every setting checked before minutes of work
+        DatasetConfig(count=count, seed=0, workers=2).validate()
+        TrainConfig(hidden=hidden, device=args.device, **RECIPE).validate()
+    sets = {name: labelled(name) for name in ("handwriting", "real")}
+    data, made_for = None, None
     for count, hidden in runs:
-        if count not in cached:
-            cached.clear()  # one dataset in memory at a time
+        if count != made_for:  # runs of one count are consecutive: one dataset in memory at a time
             tensors = generate_tensors(DatasetConfig(count=count, seed=0, workers=2))
-            cached[count] = Dataset(images=tensors["images"], labels=tensors["labels"], is_val=tensors["is_val"],
-                                    classes=list(CLASSES), meta={})
-        model, result = train_model(cached[count], TrainConfig(hidden=hidden, device=args.device, **RECIPE))
+            data = Dataset(images=tensors["images"], labels=tensors["labels"], is_val=tensors["is_val"],
+                           classes=list(CLASSES), meta={})
+            made_for = count
+        model, result = train_model(data, TrainConfig(hidden=hidden, device=args.device, **RECIPE))
         row = {"count": count, "hidden": list(hidden), "train_seconds": result.train_seconds,
                "val_accuracy": round(result.val_accuracy or 0.0, 4),
-               **{name: score(model, *data) for name, data in sets.items()}}
+               **{name: score(model, *real_set) for name, real_set in sets.items()}}
         if args.json:
             print(json.dumps(row), flush=True)
         else:
@@ -87,4 +86,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except LettersError as error:  # a bad --hidden, --count or --device: one line, no traceback
+        sys.exit(f"compare_models: {error}")
