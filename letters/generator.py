@@ -76,7 +76,7 @@ def map_chunks(render, chunks: list, workers: int):
 
 
 def generate_non_letters(count: int, seed: int, generator: GeneratorConfig, workers: int = 1) -> torch.Tensor:
-    """(count, 28, 28) uint8 near misses (letters.glyphs.NON_LETTER_KINDS in turn); the same for any `workers`."""
+    """(count, 28, 28) uint8 near misses (letters.glyphs.NON_LETTER_FORMS in turn); the same for any `workers`."""
     chunks = [(s, min(s + CHUNK, count), seed, generator) for s in range(0, count, CHUNK)]
     data = b"".join(map_chunks(render_non_letters, chunks, workers))
     return torch.frombuffer(bytearray(data), dtype=torch.uint8).view(count, IMAGE_SIZE, IMAGE_SIZE)

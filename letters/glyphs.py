@@ -326,29 +326,33 @@ def _speckle(rng: random.Random) -> Image.Image:
 
 
 NON_LETTER_KINDS: tuple[str, ...] = (*NON_LETTERS, "scribble", "speckle")  # what render_non_letter draws
+# (kind, letterform index) in the order a set of near misses draws them: form by form, so a
+# character written several ways (strokes._MORE_FORMS) gets as many shares as it has forms.
+NON_LETTER_FORMS: tuple[tuple[str, int], ...] = (
+    *((kind, i) for kind, forms in NON_LETTERS.items() for i in range(len(forms))), ("scribble", 0), ("speckle", 0))
 
 
-def render_non_letter(kind: str, seed: int, config: GeneratorConfig) -> Image.Image:
-    """One near miss (another letter, a digit, a scribble, specks), varied like the letters and
-    passed through the one preprocessing function: 28x28 'L', ink 255."""
+def render_non_letter(kind: str, seed: int, config: GeneratorConfig, form_index: int = 0) -> Image.Image:
+    """One near miss (another letter, a digit, a scribble, specks) in its `form_index`-th letterform,
+    varied like the letters and passed through the one preprocessing function: 28x28 'L', ink 255."""
     if kind == "speckle":
         return preprocess_gray(_speckle(random.Random(seed)))[0]
-    form = _scribble(random.Random(seed))[0] if kind == "scribble" else NON_LETTERS[kind][0]
+    form = _scribble(random.Random(seed))[0] if kind == "scribble" else NON_LETTERS[kind][form_index]
     _, paths = glyph_pieces(kind, seed, config, form)
     ink, _ = _ink_and_roles(paths, (paths[0].role,), glyph_blur(seed, config))  # one role owns a near miss
     return preprocess_gray(ink)[0]
 
 
 def render_non_letters(job) -> bytes:
-    """Near misses `start..stop` of a set made with `seed`, kinds in NON_LETTER_KINDS order by
-    index, as 28x28 image bytes. Torch-free, for worker processes."""
+    """Near misses `start..stop` of a set made with `seed`, in NON_LETTER_FORMS order by index,
+    as 28x28 image bytes. Torch-free, for worker processes."""
     start, stop, seed, config = job
     out = bytearray()
     for index in range(start, stop):
-        kind = NON_LETTER_KINDS[index % len(NON_LETTER_KINDS)]
+        kind, form_index = NON_LETTER_FORMS[index % len(NON_LETTER_FORMS)]
         for attempt in range(8):  # a near miss may come out blank (specks off the canvas): draw another
             try:
-                out += render_non_letter(kind, sample_seed(seed, index) ^ (attempt << 60), config).tobytes()
+                out += render_non_letter(kind, sample_seed(seed, index) ^ (attempt << 60), config, form_index).tobytes()
                 break
             except LettersError:
                 continue

@@ -227,20 +227,21 @@ TEMPLATES: dict[str, tuple[Letterform, ...]] = {
     ),
 }
 
-def _shape(name: str, *pieces: tuple) -> Letterform:
-    """A non-letter drawn from the same vocabulary of lines and curves; one role owns all of it."""
+def _shape(name: str, *pieces: tuple, form: str | None = None) -> Letterform:
+    """A non-letter drawn from the same vocabulary of lines and curves; one role owns all of it.
+    `form` names a second way of writing the same character (the role stays the character's)."""
     role = f"{name}.stroke"
     made = []
     for kind, *points in pieces:
         made.append(line(role, *points) if kind == "line" else curve(role, *points) if kind == "curve"
                     else arc(role, *points))
-    return Letterform(name, tuple(made))
+    return Letterform(form or name, tuple(made))
 
 
 _L, _C, _R = "line", "curve", "arc"
 # Near misses: other letters, digits and shapes drawn with the same strokes, for teaching the
 # network's companion detector what is none of A, B and C. Never used as a class.
-NON_LETTERS: dict[str, tuple[Letterform, ...]] = {name: (form,) for name, form in {
+_FIRST_FORMS: dict[str, Letterform] = {
     "D": _shape("D", (_L, (0.1, 0.0), (0.1, 1.0)), (_C, (0.1, 0.0), (0.95, -0.02), (0.95, 1.02), (0.1, 1.0))),
     "E": _shape("E", (_L, (0.1, 0.0), (0.1, 1.0)), (_L, (0.1, 0.0), (0.8, 0.0)), (_L, (0.1, 0.5), (0.65, 0.5)),
                 (_L, (0.1, 1.0), (0.8, 1.0))),
@@ -293,7 +294,53 @@ NON_LETTERS: dict[str, tuple[Letterform, ...]] = {name: (form,) for name, form i
                 (_R, 0.4, 0.65, 0.35, 0.35, 160, 300), (_L, (0.75, 0.3), (0.8, 1.0))),
     "e": _shape("e", (_L, (0.1, 0.58), (0.86, 0.58)), (_R, 0.48, 0.6, 0.38, 0.4, 0, -120),
                 (_R, 0.48, 0.6, 0.38, 0.4, -120, -240), (_R, 0.48, 0.6, 0.38, 0.4, -240, -320)),
-}.items()}
+}
+_SPINE = (_L, (0.1, 0.0), (0.1, 1.0))
+# More ways of writing the near misses that are built from A's, B's and C's own strokes (a spine,
+# bowls, round arcs): the shapes a detector most easily mistakes for a letter, so they get more
+# of its examples (near misses are drawn form by form, see glyphs.NON_LETTER_FORMS).
+_MORE_FORMS: dict[str, tuple[Letterform, ...]] = {
+    "D": (_shape("D", _SPINE, (_L, (0.1, 0.0), (0.5, 0.0)), (_R, 0.5, 0.4, 0.4, 0.4, -90, 0), (_L, (0.9, 0.4), (0.9, 0.6)),
+                 (_R, 0.5, 0.6, 0.4, 0.4, 0, 90), (_L, (0.5, 1.0), (0.1, 1.0)), form="printed"),
+          _shape("D", (_L, (0.12, -0.04), (0.1, 1.04)), (_C, (0.05, 0.03), (0.9, -0.05), (0.85, 1.0), (0.12, 0.97)),
+                 form="handwritten"),
+          _shape("D", _SPINE, (_L, (0.1, 1.0), (0.13, 0.02)), (_C, (0.13, 0.02), (1.05, -0.1), (1.05, 1.1), (0.05, 0.98)),
+                 form="one-stroke")),
+    "O": (_shape("O", (_R, 0.5, 0.5, 0.45, 0.5, -80, 40), (_R, 0.5, 0.5, 0.45, 0.5, 40, 160),
+                 (_R, 0.5, 0.5, 0.45, 0.5, 160, 280), (_R, 0.5, 0.5, 0.42, 0.5, 280, 340), form="overlapping"),
+          _shape("O", (_R, 0.5, 0.5, 0.36, 0.5, -90, 30), (_R, 0.5, 0.5, 0.36, 0.5, 30, 150),
+                 (_R, 0.5, 0.5, 0.36, 0.5, 150, 270), form="narrow")),
+    "0": (_shape("0", (_R, 0.5, 0.5, 0.3, 0.5, -90, 30), (_R, 0.5, 0.5, 0.3, 0.5, 30, 150),
+                 (_R, 0.5, 0.5, 0.3, 0.5, 150, 270), (_L, (0.3, 0.85), (0.7, 0.15)), form="slashed"),
+          _shape("0", (_R, 0.5, 0.5, 0.22, 0.5, -90, 30), (_R, 0.5, 0.5, 0.22, 0.5, 30, 150),
+                 (_R, 0.5, 0.5, 0.22, 0.5, 150, 270), form="narrow")),
+    "8": (_shape("8", (_C, (0.5, 0.5), (0.0, 0.3), (0.2, -0.05), (0.5, 0.0)), (_C, (0.5, 0.0), (0.85, 0.05), (0.9, 0.3), (0.5, 0.5)),
+                 (_C, (0.5, 0.5), (0.05, 0.7), (0.1, 1.05), (0.5, 1.0)), (_C, (0.5, 1.0), (0.95, 1.0), (0.95, 0.65), (0.5, 0.5)),
+                 form="crossed"),
+          _shape("8", (_R, 0.5, 0.22, 0.22, 0.22, 0, 180), (_R, 0.5, 0.22, 0.22, 0.22, 180, 360),
+                 (_R, 0.5, 0.72, 0.32, 0.28, 0, 180), (_R, 0.5, 0.72, 0.32, 0.28, 180, 360), form="small-top")),
+    "R": (_shape("R", _SPINE, (_L, (0.1, 0.0), (0.5, 0.0)), (_R, 0.5, 0.25, 0.3, 0.25, -90, 0), (_R, 0.5, 0.25, 0.3, 0.25, 0, 90),
+                 (_L, (0.5, 0.5), (0.1, 0.5)), (_L, (0.45, 0.5), (0.9, 1.0)), form="printed"),
+          _shape("R", _SPINE, (_C, (0.1, 0.0), (0.85, -0.02), (0.85, 0.52), (0.1, 0.5)), (_L, (0.1, 0.5), (0.8, 1.0)),
+                 form="leg-from-spine"),
+          _shape("R", _SPINE, (_C, (0.1, 0.0), (0.9, -0.02), (0.9, 0.55), (0.2, 0.5)),
+                 (_C, (0.2, 0.5), (0.6, 0.55), (0.7, 0.95), (0.95, 1.0)), form="curled-leg")),
+    "P": (_shape("P", _SPINE, (_L, (0.1, 0.0), (0.5, 0.0)), (_R, 0.5, 0.27, 0.32, 0.27, -90, 0),
+                 (_R, 0.5, 0.27, 0.32, 0.27, 0, 90), (_L, (0.5, 0.54), (0.1, 0.54)), form="printed"),),
+    "G": (_shape("G", (_R, 0.5, 0.5, 0.45, 0.5, -40, -150), (_R, 0.5, 0.5, 0.45, 0.5, -150, -270),
+                 (_R, 0.5, 0.5, 0.45, 0.5, 90, 30), (_L, (0.89, 0.76), (0.89, 0.5)), form="spur"),),
+    "3": (_shape("3", (_L, (0.1, 0.0), (0.85, 0.0)), (_L, (0.85, 0.0), (0.4, 0.42)),
+                 (_C, (0.4, 0.42), (1.05, 0.4), (1.0, 1.1), (0.05, 0.92)), form="flat-top"),),
+    "6": (_shape("6", (_L, (0.7, 0.0), (0.15, 0.65)), (_R, 0.45, 0.72, 0.32, 0.28, 135, 315),
+                 (_R, 0.45, 0.72, 0.32, 0.28, -45, 135), form="straight"),),
+    "9": (_shape("9", (_R, 0.5, 0.28, 0.35, 0.28, 0, 120), (_R, 0.5, 0.28, 0.35, 0.28, 120, 240),
+                 (_R, 0.5, 0.28, 0.35, 0.28, 240, 360), (_L, (0.85, 0.28), (0.8, 1.0)), form="straight"),),
+    "a": (_shape("a", (_C, (0.2, 0.15), (0.4, -0.05), (0.8, 0.0), (0.8, 0.35)), (_L, (0.8, 0.35), (0.82, 1.0)),
+                 (_C, (0.8, 0.5), (0.2, 0.4), (0.0, 0.95), (0.45, 1.0)), (_C, (0.45, 1.0), (0.7, 1.0), (0.8, 0.85), (0.8, 0.75)),
+                 form="double-storey"),),
+}
+NON_LETTERS: dict[str, tuple[Letterform, ...]] = {name: (form, *_MORE_FORMS.get(name, ()))
+                                                   for name, form in _FIRST_FORMS.items()}
 
 # The text's confusions: strokes of another letter that look like one of C's.
 LOOKALIKES: tuple[tuple[str, str], ...] = (("C.top_curve", "B.upper_bowl"), ("C.left_line", "A.left_diagonal"))

@@ -83,6 +83,26 @@ def test_near_misses_are_drawn_and_are_not_letters():
         assert image.size == (28, 28) and image.getextrema()[1] == 255, kind
 
 
+def test_every_near_miss_form_is_drawn_in_turn_and_differs_from_the_first():
+    from letters.glyphs import NON_LETTER_FORMS, render_non_letters
+
+    assert len(NON_LETTER_FORMS) == sum(map(len, NON_LETTERS.values())) + 2  # scribble and speckle
+    for kind, forms in NON_LETTERS.items():
+        assert len({f.name for f in forms}) == len(forms), kind  # each form has its own name
+        assert {p.role for f in forms for p in f.pieces} == {f"{kind}.stroke"}, kind  # one role owns a near miss
+        for i in range(1, len(forms)):  # the same hand (seed) in another form draws other ink
+            first, other = render_non_letter(kind, 77, GeneratorConfig(), 0), render_non_letter(kind, 77, GeneratorConfig(), i)
+            assert other.getextrema()[1] == 255 and _bytes(first).ne(_bytes(other)).any(), (kind, i)
+    # a set of near misses walks NON_LETTER_FORMS index by index
+    n = len(NON_LETTER_FORMS)
+    drawn = render_non_letters((0, n, 3, GeneratorConfig()))
+    from letters.glyphs import sample_seed
+    for index in (0, 1, n - 3):
+        kind, i = NON_LETTER_FORMS[index]
+        expected = render_non_letter(kind, sample_seed(3, index), GeneratorConfig(), i).tobytes()
+        assert drawn[index * 784:(index + 1) * 784] == expected, (kind, i)
+
+
 def test_displace_by_a_constant_field_is_a_shift():
     # independent oracle: a field of exactly +2 px in x moves every pixel two columns right
     x = torch.zeros(1, 28, 28)
