@@ -14,7 +14,7 @@ import functools
 import math
 import random
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 from PIL import Image, ImageDraw, ImageFilter
 
@@ -325,18 +325,31 @@ def _speckle(rng: random.Random) -> Image.Image:
     return canvas.reduce(SUPERSAMPLE)
 
 
-NON_LETTER_KINDS: tuple[str, ...] = (*NON_LETTERS, "scribble", "speckle")  # what render_non_letter draws
+def _grain(rng: random.Random) -> Image.Image:
+    """Tens to hundreds of tiny specks over the whole canvas: scanner grain or a dirty sheet."""
+    size = RAW_CANVAS * SUPERSAMPLE
+    canvas = Image.new("L", (size, size), 0)
+    for _ in range(rng.randint(20, 400)):
+        x, y = rng.randrange(size), rng.randrange(size)
+        w, h = rng.randint(1, size // 16), rng.randint(1, size // 16)  # a fraction of a pixel to two: never a stroke
+        canvas.paste(rng.randint(120, 255), (x, y, x + w, y + h))
+    return canvas.reduce(SUPERSAMPLE)
+
+
+NOISE: dict[str, Callable[[random.Random], Image.Image]] = {"speckle": _speckle, "grain": _grain}  # ink with no strokes
+NON_LETTER_KINDS: tuple[str, ...] = (*NON_LETTERS, "scribble", *NOISE)  # what render_non_letter draws
 # (kind, letterform index) in the order a set of near misses draws them: form by form, so a
 # character written several ways (strokes._MORE_FORMS) gets as many shares as it has forms.
 NON_LETTER_FORMS: tuple[tuple[str, int], ...] = (
-    *((kind, i) for kind, forms in NON_LETTERS.items() for i in range(len(forms))), ("scribble", 0), ("speckle", 0))
+    *((kind, i) for kind, forms in NON_LETTERS.items() for i in range(len(forms))), ("scribble", 0),
+    *((kind, 0) for kind in NOISE))
 
 
 def render_non_letter(kind: str, seed: int, config: GeneratorConfig, form_index: int = 0) -> Image.Image:
     """One near miss (another letter, a digit, a scribble, specks) in its `form_index`-th letterform,
     varied like the letters and passed through the one preprocessing function: 28x28 'L', ink 255."""
-    if kind == "speckle":
-        return preprocess_gray(_speckle(random.Random(seed)))[0]
+    if kind in NOISE:
+        return preprocess_gray(NOISE[kind](random.Random(seed)))[0]
     form = _scribble(random.Random(seed))[0] if kind == "scribble" else NON_LETTERS[kind][form_index]
     _, paths = glyph_pieces(kind, seed, config, form)
     ink, _ = _ink_and_roles(paths, (paths[0].role,), glyph_blur(seed, config))  # one role owns a near miss

@@ -84,9 +84,9 @@ def test_near_misses_are_drawn_and_are_not_letters():
 
 
 def test_every_near_miss_form_is_drawn_in_turn_and_differs_from_the_first():
-    from letters.glyphs import NON_LETTER_FORMS, render_non_letters
+    from letters.glyphs import NOISE, NON_LETTER_FORMS, render_non_letters
 
-    assert len(NON_LETTER_FORMS) == sum(map(len, NON_LETTERS.values())) + 2  # scribble and speckle
+    assert len(NON_LETTER_FORMS) == sum(map(len, NON_LETTERS.values())) + 1 + len(NOISE)  # scribble and the noises
     for kind, forms in NON_LETTERS.items():
         assert len({f.name for f in forms}) == len(forms), kind  # each form has its own name
         assert {p.role for f in forms for p in f.pieces} == {f"{kind}.stroke"}, kind  # one role owns a near miss
@@ -132,11 +132,11 @@ def _circle(path):
     image.save(path)
 
 
-def test_detector_is_saved_and_flags_near_misses_more_than_letters(tiny_model):
+def test_detector_is_saved_and_flags_near_misses_more_than_letters(classifier):
     from letters.checkpoint import load_model
     from letters.novelty import load_novelty, novelty_scores
 
-    _, checkpoint = load_model(tiny_model)
+    _, checkpoint = load_model(classifier)
     detector, threshold = load_novelty(checkpoint)
     calibration = checkpoint["novelty"]["calibration"]
     assert 0.5 <= threshold < 1.0
