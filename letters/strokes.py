@@ -95,6 +95,20 @@ def _a_form(name: str, bar: float, top: str = "pointed") -> Letterform:
     return Letterform(name, legs + (line("A.crossbar", (left_x, bar + tilt), (right_x, bar - tilt)),) + ornaments)
 
 
+def _a_looped(name: str, bar: float, script: bool = False) -> Letterform:
+    """A whose crossbar is written in one movement with a loop: back from the right leg, round
+    the left leg and out across both, as many hands join the bar to the legs."""
+    top = 0.62 if script else 0.45
+    legs = (line("A.left_diagonal", (0.0, 1.0), (top, 0.0), bend=0.04 if script else 0.0),
+            line("A.right_diagonal", (top, 0.0), (0.72 if script else 0.9, 1.0)))
+    right = top + ((0.72 if script else 0.9) - top) * (bar - 0.08)  # where the bar leaves the right leg
+    left = top * (1 - bar)  # the left leg at the bar's height
+    return Letterform(name, legs + (
+        curve("A.crossbar", (right, bar - 0.08), (left + 0.1, bar - 0.18), (left - 0.2, bar + 0.02), (left, bar + 0.12)),
+        curve("A.crossbar", (left, bar + 0.12), (left + 0.12, bar + 0.22), (left + 0.2, bar), (right + 0.2, bar - 0.04)),
+    ))
+
+
 def _b_form(name: str, waist: float, gap: float, shape: str) -> Letterform:
     """B with its bowls meeting at height `waist`, starting `gap` right of the spine."""
     x0 = 0.1 + gap
@@ -125,6 +139,11 @@ def _b_form(name: str, waist: float, gap: float, shape: str) -> Letterform:
     elif shape == "open-foot":  # the lower bowl swings back but stops short of the spine, like an R's leg
         bowls = (curve("B.upper_bowl", (x0, 0.0), (0.8, -0.04), (0.8, waist), (x0, waist)),
                  curve("B.lower_bowl", (x0, waist), (1.02, waist - 0.02), (1.0, 1.08), (0.38, 0.97)))
+    elif shape == "looped":  # up the spine, a loop over its top, then the bowls: a cursive hand's B
+        spine = (line("B.spine", (0.1, 1.0), (0.14, 0.0)),
+                 curve("B.spine", (0.14, 0.0), (0.2, -0.12), (-0.1, -0.12), (0.0, 0.08)))
+        bowls = (curve("B.upper_bowl", (0.0, 0.08), (0.9, -0.12), (0.85, waist), (0.12, waist)),
+                 curve("B.lower_bowl", (0.12, waist), (1.0, waist - 0.04), (1.0, 1.08), (0.08, 0.98)))
     elif shape == "three":  # the bowls as a 3 written beside the spine: pointed waist, round lobes
         bowls = (curve("B.upper_bowl", (x0, 0.02), (0.75, -0.12), (0.85, waist - 0.05), (x0 + 0.12, waist)),
                  curve("B.lower_bowl", (x0 + 0.12, waist), (1.0, waist - 0.05), (1.0, 1.1), (x0, 0.97)))
@@ -189,6 +208,13 @@ def _c_hooked(name: str, rx: float, aperture: float) -> Letterform:
     return Letterform(name, tuple(p for p in base.pieces if p.feature is None) + (hook,))
 
 
+def _c_looped(name: str, rx: float, aperture: float) -> Letterform:
+    """A round C begun with a small loop at its top end, as a cursive hand enters it."""
+    base = _c_form(name, rx, aperture, 0.06)
+    entry = next(p for p in base.pieces if p.feature == "entry")
+    return Letterform(name, tuple(p for p in base.pieces if p.feature is None) + (Piece(entry.role, entry.kind, entry.controls),))
+
+
 _COPPERPLATE_C = Letterform("copperplate", (  # a calligraphic C: a loop at the top, a long leaning stroke down
     curve("C.top_curve", (0.95, 0.25), (0.85, -0.05), (0.45, -0.05), (0.35, 0.15)),
     curve("C.top_curve", (0.35, 0.15), (0.3, 0.32), (0.58, 0.3), (0.5, 0.08)),
@@ -205,6 +231,7 @@ TEMPLATES: dict[str, tuple[Letterform, ...]] = {
         _a_form("script", 0.6, "script"), _a_form("script-low-bar", 0.68, "script"),
         _a_form("cursive", 0.62, "cursive"), _a_form("apart", 0.6, "apart"),
         _a_form("pointed-very-low-bar", 0.8), _a_form("round-low-bar", 0.7, "round"),
+        _a_looped("looped-bar", 0.62), _a_looped("looped-script", 0.6, script=True),
     ),
     "B": (
         _b_form("round", 0.46, 0.0, "round"), _b_form("round-open", 0.45, 0.08, "round"),
@@ -214,13 +241,13 @@ TEMPLATES: dict[str, tuple[Letterform, ...]] = {
         _b_form("detached", 0.46, 0.14, "round"), _b_form("overshooting", 0.47, -0.09, "round"),
         _b_form("big-top", 0.56, 0.0, "round"), _b_form("pointed", 0.46, 0.02, "pointed"),
         _b_form("one-stroke", 0.47, 0.0, "stroke"), _b_form("open-foot", 0.46, 0.0, "open-foot"),
-        _b_form("three", 0.47, 0.1, "three"),
+        _b_form("three", 0.47, 0.1, "three"), _b_form("looped", 0.47, 0.0, "looped"),
     ),
     "C": (
         _c_form("round", 0.45, 45, 0.06), _c_form("narrow", 0.36, 45, 0.05),
         _c_form("open", 0.45, 62, 0.06), _c_form("closed", 0.47, 30, 0.07),
         _c_form("wide", 0.55, 50, 0.05), _COPPERPLATE_C,
-        _c_form("nearly-closed", 0.47, 18, 0.07), _c_hooked("hooked", 0.45, 40),
+        _c_form("nearly-closed", 0.47, 18, 0.07), _c_hooked("hooked", 0.45, 40), _c_looped("looped", 0.45, 42),
         _c_lines("flat-bottom", (0.75, 0.08), (0.18, 0.1), (0.05, 0.95), (1.0, 0.98), 0.5),
         _c_lines("angular", (0.9, 0.05), (0.12, 0.02), (0.08, 0.98), (0.92, 1.0), 0.15),
         _c_lines("pointed", (0.9, 0.0), (0.05, 0.48), (0.05, 0.52), (0.9, 1.0), 0.3),
