@@ -326,10 +326,10 @@ def _speckle(rng: random.Random) -> Image.Image:
 
 
 def _grain(rng: random.Random) -> Image.Image:
-    """Tens to hundreds of tiny specks over the whole canvas: scanner grain or a dirty sheet."""
+    """A few to hundreds of tiny specks over the whole canvas: scanner grain or a dirty sheet."""
     size = RAW_CANVAS * SUPERSAMPLE
     canvas = Image.new("L", (size, size), 0)
-    for _ in range(rng.randint(20, 400)):
+    for _ in range(rng.randint(5, 400)):
         x, y = rng.randrange(size), rng.randrange(size)
         w, h = rng.randint(1, size // 16), rng.randint(1, size // 16)  # a fraction of a pixel to two: never a stroke
         canvas.paste(rng.randint(120, 255), (x, y, x + w, y + h))

@@ -262,7 +262,13 @@ def _shape(name: str, *pieces: tuple, form: str | None = None) -> Letterform:
     for kind, *points in pieces:
         made.append(line(role, *points) if kind == "line" else curve(role, *points) if kind == "curve"
                     else arc(role, *points))
-    return Letterform(form or name, tuple(made))
+    # printed serifs where a line ends on the top or the baseline, drawn as often as the letters'
+    # own: a near miss without them would teach the detector that a serif means "a letter"
+    stems = [points[:2] for kind, *points in pieces
+             if kind == "line" and abs(points[1][1] - points[0][1]) > abs(points[1][0] - points[0][0])]
+    ends = dict.fromkeys((round(x, 3), y) for stem in stems for x, y in stem if y <= 0.02 or y >= 0.98)
+    serifs = tuple(line(role, (x - 0.1, y), (x + 0.1, y), feature="serif") for x, y in ends)
+    return Letterform(form or name, tuple(made) + serifs)
 
 
 _L, _C, _R = "line", "curve", "arc"
