@@ -242,6 +242,7 @@ TEMPLATES: dict[str, tuple[Letterform, ...]] = {
         _b_form("big-top", 0.56, 0.0, "round"), _b_form("pointed", 0.46, 0.02, "pointed"),
         _b_form("one-stroke", 0.47, 0.0, "stroke"), _b_form("open-foot", 0.46, 0.0, "open-foot"),
         _b_form("three", 0.47, 0.1, "three"), _b_form("looped", 0.47, 0.0, "looped"),
+        _b_form("thirteen", 0.47, 0.22, "three"),  # the 3 well clear of the spine: B read as "13" is a classic
     ),
     "C": (
         _c_form("round", 0.45, 45, 0.06), _c_form("narrow", 0.36, 45, 0.05),
