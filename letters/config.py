@@ -72,7 +72,7 @@ class GeneratorConfig:
     rotation: float = 15.0  # max degrees of rotation either way: paper is never straight
     slant: tuple[float, float] = (-0.3, 0.55)  # range of shear (x per y): handwriting leans right more than left
     aspect: tuple[float, float] = (0.5, 2.0)  # range of width scale (log-uniform): condensed faces to flat, hurried C's
-    pen: tuple[float, float] = (0.06, 0.32)  # range of pen width (log-uniform): fine pen to felt pen on a small letter
+    pen: tuple[float, float] = (0.06, 0.4)  # range of pen width (log-uniform): fine pen to felt pen on a small letter, its bowls nearly shut
     contrast: float = 0.35  # probability of a broad-nib pen whose width depends on direction
     round_caps: float = 0.6  # probability of round stroke ends; flat ends otherwise
     double: float = 0.08  # probability of a sketchy or outlined letter: every stroke traced twice, side by side
@@ -166,6 +166,7 @@ class NoveltyConfig:
     count: int = 144000  # generated near misses to learn from: two thousand or more of each letterform
     hidden: tuple[int, ...] = (256,)  # half the classifier: 128 units flagged 3 points fewer non-letters
     epochs: int = 10  # enough for its validation loss to flatten
+    letters: int = 200000  # letters it learns from at most (a seeded subsample of a larger set): near misses keep their share
     augment: float = 1.5  # pixels of elastic displacement per batch, as TrainConfig.augment: real hands wander
     false_alarm: float = 0.005  # share of fresh generated letters allowed over the threshold; sets it
     seed: int = 7  # near misses and its weights; differs from the letters' seed so none repeat
@@ -175,6 +176,8 @@ class NoveltyConfig:
             raise OptionError("count", f"{self.count}: the none-of-the-letters detector needs at least 30 near misses")
         if not 0.0 < self.false_alarm < 0.5:
             raise OptionError("false_alarm", f"{self.false_alarm} is outside (0, 0.5)")
+        if self.letters < 30:
+            raise OptionError("letters", f"{self.letters}: the none-of-the-letters detector needs at least 30 letters")
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,9 @@ def train_novelty(letters: torch.Tensor, is_val: torch.Tensor, config: NoveltyCo
     from .train import train_model
 
     config.validate()
+    if len(letters) > config.letters:  # 400k letters against 144k near misses taught it to say "letter": 5 points fewer flagged
+        keep = torch.randperm(len(letters), generator=torch.Generator().manual_seed(config.seed))[:config.letters].sort().values
+        letters, is_val = letters[keep], is_val[keep]
     count = min(config.count, max(len(letters), 300))  # no more near misses than letters: a small set stays quick
     others = generate_non_letters(count, config.seed, generator, workers)
     n_val_others = max(1, round(len(others) * 0.1))
@@ -63,7 +66,7 @@ def train_novelty(letters: torch.Tensor, is_val: torch.Tensor, config: NoveltyCo
             "non_letters_n": int(len(other_scores)),
             "non_letters_flagged": float((other_scores >= threshold).float().mean()),
         },
-        "config": {"count": count, "hidden": list(config.hidden), "epochs": config.epochs, "augment": config.augment,
+        "config": {"count": count, "letters": int(len(letters)), "hidden": list(config.hidden), "epochs": config.epochs, "augment": config.augment,
                    "false_alarm": config.false_alarm, "seed": config.seed},
     }
 

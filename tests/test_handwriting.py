@@ -234,3 +234,20 @@ def test_near_misses_never_come_out_blank_for_the_demos_detector():
     from letters.glyphs import render_non_letters
 
     assert len(render_non_letters((0, 9000, NoveltyConfig().seed, GeneratorConfig()))) == 9000 * 784
+
+
+def test_detector_learns_from_a_seeded_subsample_of_a_large_letter_set():
+    """More letters than NoveltyConfig.letters are subsampled, so near misses keep their share."""
+    from letters.config import NoveltyConfig
+    from letters.novelty import train_novelty
+
+    letters = torch.stack([_bytes(render_glyph(c, 300 + k, GeneratorConfig()).image).view(28, 28).to(torch.uint8)
+                           for k, c in enumerate(CLASSES * 20)])  # 60 letters
+    is_val = torch.zeros(len(letters), dtype=torch.bool)
+    is_val[::4] = True
+    config = NoveltyConfig(letters=40, count=30, hidden=(8,), epochs=1, augment=0.0)
+    entry = train_novelty(letters, is_val, config, GeneratorConfig())
+    assert entry["config"]["letters"] == 40 and entry["config"]["count"] == 30
+    assert 0 < entry["calibration"]["letters_n"] < 15  # validation rows of the 40 kept, not of all 60
+    again = train_novelty(letters, is_val, config, GeneratorConfig())
+    assert all(torch.equal(again["model_state_dict"][k], v) for k, v in entry["model_state_dict"].items())
