@@ -48,10 +48,13 @@ def main() -> None:
     novelty = load_novelty(checkpoint)
     out: dict = {"model": str(args.model)}
 
-    def flagged(images: torch.Tensor) -> dict | None:
+    scores: dict = {}  # set name -> none-scores, for the threshold trade-off below
+
+    def flagged(images: torch.Tensor, name: str) -> dict | None:
         if novelty is None:
             return None
-        k, n = int((novelty_scores(novelty[0], images) >= novelty[1]).sum()), len(images)
+        scores[name] = novelty_scores(novelty[0], images)
+        k, n = int((scores[name] >= novelty[1]).sum()), len(images)
         return {"flagged": k, "n": n, "rate": round(k / n, 4), "interval": wilson(k, n)}
 
     for name, folder in (("real", ROOT / "data" / "real"), ("handwriting", ROOT / "data" / "handwriting")):
@@ -64,7 +67,7 @@ def main() -> None:
                 groups[key][1] += 1
         out[name] = {key: {"correct": k, "n": n, "accuracy": round(k / n, 4), "interval": wilson(k, n)}
                      for key, (k, n) in sorted(groups.items())}
-        out[name]["none_of_the_letters"] = flagged(images)
+        out[name]["none_of_the_letters"] = flagged(images, name)
         if name == "real":
             by_drawing: dict = defaultdict(dict)
             for path, p in zip(paths, pred):
@@ -74,7 +77,12 @@ def main() -> None:
             out[name]["same_answer_three_formats"] = {"agree": sum(len(set(d.values())) == 1 for d in complete),
                                                       "drawings": len(complete)}
     _, images, _ = load(ROOT / "data" / "nonletters", labelled=False)
-    out["nonletters"] = {"none_of_the_letters": flagged(images)}
+    out["nonletters"] = {"none_of_the_letters": flagged(images, "nonletters")}
+    if novelty is not None:  # what other thresholds would flag: the detector's trade-off, not a tuning
+        out["threshold_tradeoff"] = [
+            {"threshold": round(t, 3), "shipped": t == novelty[1],
+             **{name: round(float((v >= t).float().mean()), 4) for name, v in scores.items()}}
+            for t in sorted({0.6, 0.7, 0.8, 0.9, novelty[1]})]
     if args.json:
         print(json.dumps(out, indent=2))
         return
@@ -91,6 +99,9 @@ def main() -> None:
         f = out[name]["none_of_the_letters"]
         if f:
             print(f"flagged none-of-the-letters on {name}: {f['flagged']}/{f['n']} = {f['rate']:.4f}  95% CI {f['interval']}")
+    for row in out.get("threshold_tradeoff", []):
+        print(f"  at threshold {row['threshold']:.3f}{' (the model)' if row['shipped'] else ''}: flags "
+              + ", ".join(f"{name} {row[name]:.2%}" for name in ("nonletters", "real", "handwriting")))
 
 
 if __name__ == "__main__":
