@@ -76,8 +76,15 @@ def main() -> None:
             complete = [d for d in by_drawing.values() if len(d) == 3]
             out[name]["same_answer_three_formats"] = {"agree": sum(len(set(d.values())) == 1 for d in complete),
                                                       "drawings": len(complete)}
-    _, images, _ = load(ROOT / "data" / "nonletters", labelled=False)
+    paths, images, _ = load(ROOT / "data" / "nonletters", labelled=False)
     out["nonletters"] = {"none_of_the_letters": flagged(images, "nonletters")}
+    if novelty is not None:  # by what was drawn: font-X-07R.png is an R, mouse-D-64.png a mouse drawing
+        kinds: dict = defaultdict(lambda: [0, 0])
+        for path, score in zip(paths, scores["nonletters"].tolist()):
+            kind = path.stem.split("-")[0] if path.stem.split("-")[0] in ("mouse", "noise") else path.stem[-1]
+            kinds[kind][0] += score >= novelty[1]
+            kinds[kind][1] += 1
+        out["nonletters"]["by_kind"] = {k: {"flagged": f, "n": n} for k, (f, n) in sorted(kinds.items())}
     if novelty is not None:  # what other thresholds would flag: the detector's trade-off, not a tuning
         out["threshold_tradeoff"] = [
             {"threshold": round(t, 3), "shipped": t == novelty[1],
@@ -99,6 +106,9 @@ def main() -> None:
         f = out[name]["none_of_the_letters"]
         if f:
             print(f"flagged none-of-the-letters on {name}: {f['flagged']}/{f['n']} = {f['rate']:.4f}  95% CI {f['interval']}")
+    if "by_kind" in out["nonletters"]:
+        print("  nonletters flagged by kind: " + ", ".join(f"{k} {v['flagged']}/{v['n']}"
+                                                         for k, v in out["nonletters"]["by_kind"].items()))
     for row in out.get("threshold_tradeoff", []):
         print(f"  at threshold {row['threshold']:.3f}{' (the model)' if row['shipped'] else ''}: flags "
               + ", ".join(f"{name} {row[name]:.2%}" for name in ("nonletters", "real", "handwriting")))
