@@ -21,7 +21,7 @@ from PIL import Image, ImageDraw, ImageFilter
 from .config import GeneratorConfig
 from .errors import LettersError
 from .preprocess import Table, Transform, apply_transform, preprocess_gray, sample_frame
-from .strokes import CLASSES, NON_LETTERS, TEMPLATES, Letterform, bezier_points, curve, letter_roles
+from .strokes import CLASSES, NON_LETTERS, OPENINGS, TEMPLATES, Letterform, bezier_points, curve, letter_roles
 
 SUPERSAMPLE = 4  # drawing pixels per output pixel, for anti-aliasing
 RAW_LETTER = 22  # output pixels: the letter's longer side on the raw canvas, before preprocessing
@@ -54,7 +54,52 @@ def glyph_pieces(letter: str, seed: int, config: GeneratorConfig, form: Letterfo
             raise KeyError(letter)
         forms = (form,)
     sampled = forms[rng.randrange(len(forms))]  # drawn even when `form` is given: the rest stays the seed's
+    opening = OPENINGS.get(letter) if form is None else None  # a given form (a morph step) keeps its one hand
     form = form or sampled
+    paths = _hand(form, rng, config)
+    for _ in range(OPENING_TRIES):  # a hand that shuts the letter's opening draws another letter: try another
+        if opening is None or _gap(paths, opening) >= MIN_GAP:
+            break
+        paths = _hand(form, rng, config)
+    return form.name, paths
+
+
+OPENING_TRIES = 8  # hands tried before a shut opening is kept anyway (about 1 in 20 C's needs a second)
+MIN_GAP = 2.0  # raw-canvas pixels of paper between the two sides of an opening: still open at 28x28, even blurred
+JOINT_RADIUS = 0.4 * RAW_LETTER  # raw-canvas pixels: ink this near the joining stroke is not the opening
+
+
+def _segment_distance(p: tuple[float, float], a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Distance from point p to the segment a-b."""
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    t = max(0.0, min(1.0, ((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / ((dx * dx + dy * dy) or 1e-12)))
+    return math.hypot(p[0] - a[0] - t * dx, p[1] - a[1] - t * dy)
+
+
+def _gap(paths: list[PenPath], roles: tuple[str, str, str]) -> float:
+    """Paper across an opening (raw-canvas pixels; negative when the ink meets): the least distance
+    between the pen paths of roles[0] and roles[1], less the pen's half widths on each side, away
+    from roles[2], the stroke that joins them (where they may meet, as at a pointed C's corner)."""
+    joint = [(a, b) for p in paths if p.role == roles[2] for a, b in zip(p.points, p.points[1:])]
+
+    def away(path: PenPath) -> list[tuple[tuple[float, float], float]]:
+        return [(pt, w) for pt, w in zip(path.points, path.widths)
+                if all(_segment_distance(pt, a, b) > JOINT_RADIUS for a, b in joint)]
+
+    sides = [[away(p) for p in paths if p.role == role] for role in roles[:2]]
+    best = math.inf
+    for one, other in ((sides[0], sides[1]), (sides[1], sides[0])):
+        for kept in one:
+            for point, width in kept:
+                for seg in other:
+                    for (a, wa), (b, wb) in zip(seg, seg[1:]):
+                        best = min(best, _segment_distance(point, a, b) - width / 2 - max(wa, wb) / 2)
+    return best
+
+
+def _hand(form: Letterform, rng: random.Random, config: GeneratorConfig) -> list[PenPath]:
+    """One hand's pen paths for `form`: features, rotation, slant, aspect, pen, jitter, overshoot,
+    wobble, warp and elastic wander, all drawn from `rng`."""
     on = {name: rng.random() < p for name, p in sorted(config.features.items())}
     angle = math.radians(rng.uniform(-config.rotation, config.rotation))
     shear = rng.uniform(*config.slant)
@@ -149,7 +194,7 @@ def glyph_pieces(letter: str, seed: int, config: GeneratorConfig, form: Letterfo
                 direction = math.atan2(canvas[k + 1][1] - canvas[k][1], canvas[k + 1][0] - canvas[k][0])
                 widths.append(width * (thin + (1 - thin) * abs(math.sin(direction - nib))))
         out.append(PenPath(role, canvas, widths, round_caps))
-    return form.name, out
+    return out
 
 
 def _wave_vector(rng: random.Random) -> tuple[float, float]:

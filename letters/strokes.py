@@ -376,6 +376,11 @@ _MORE_FORMS: dict[str, tuple[Letterform, ...]] = {
 NON_LETTERS: dict[str, tuple[Letterform, ...]] = {name: (form, *_MORE_FORMS.get(name, ()))
                                                    for name, form in _FIRST_FORMS.items()}
 
+# Openings a hand may narrow but never shut: two roles whose ink keeps paper between them, away from
+# the third, the stroke that joins them. A C whose heavy pen or overshoot closes it is an O, and
+# would teach the network (and the none-of-the-letters detector's calibration) that a ring is a C.
+OPENINGS: dict[str, tuple[str, str, str]] = {"C": ("C.top_curve", "C.bottom_curve", "C.left_line")}
+
 # The text's confusions: strokes of another letter that look like one of C's.
 LOOKALIKES: tuple[tuple[str, str], ...] = (("C.top_curve", "B.upper_bowl"), ("C.left_line", "A.left_diagonal"))
 
