@@ -59,7 +59,10 @@ def main() -> None:
 
     for name, folder in (("real", ROOT / "data" / "real"), ("handwriting", ROOT / "data" / "handwriting")):
         paths, images, truth = load(folder)
-        pred = [classes[int(i)] for i in probabilities(model, images).argmax(1)]
+        probs = probabilities(model, images)
+        pred = [classes[int(i)] for i in probs.argmax(1)]
+        index = torch.tensor([classes.index(t) for t in truth])
+        cross_entropy = float(-probs[torch.arange(len(index)), index].clamp_min(1e-12).log().mean())
         groups: dict = defaultdict(lambda: [0, 0])
         for path, t, p in zip(paths, truth, pred):
             for key in ("all", f"class {t}", *([f"source {path.name.split('-')[0]}"] if name == "real" else [])):
@@ -67,6 +70,7 @@ def main() -> None:
                 groups[key][1] += 1
         out[name] = {key: {"correct": k, "n": n, "accuracy": round(k / n, 4), "interval": wilson(k, n)}
                      for key, (k, n) in sorted(groups.items())}
+        out[name]["cross_entropy"] = round(cross_entropy, 4)  # mean -log P(true): finer than accuracy between models
         out[name]["none_of_the_letters"] = flagged(images, name)
         if name == "real":
             by_drawing: dict = defaultdict(dict)
@@ -99,6 +103,7 @@ def main() -> None:
         for key, v in out[name].items():
             if isinstance(v, dict) and "accuracy" in v:
                 print(f"  {key:18s} {v['correct']:5d}/{v['n']:<5d} = {v['accuracy']:.4f}  95% CI {v['interval']}")
+        print(f"  mean cross-entropy {out[name]['cross_entropy']:.4f}")
         if "same_answer_three_formats" in out[name]:
             s = out[name]["same_answer_three_formats"]
             print(f"  same answer as RGB PNG, transparent PNG and JPEG: {s['agree']}/{s['drawings']} drawings")
