@@ -217,7 +217,7 @@ def test_a_damaged_detector_is_refused_in_one_line(runner, tiny_model, tmp_path,
 
 
 def test_shipped_model_reads_real_handwriting():
-    """The issue's floor, not its goal (99%): EMNIST hand-printed letters; the shipped model measures 98.5% (README)."""
+    """The issue's floor, not its goal (99%): EMNIST hand-printed letters; README gives what the shipped model measures."""
     from pathlib import Path
 
     from letters.checkpoint import load_model
