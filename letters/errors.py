@@ -48,12 +48,8 @@ class LettersError(Exception):
 
 
 class OptionError(LettersError):
-    """A bad value for one setting: `option` is its config field name, `problem` the rest of the line."""
+    """A bad value for one setting: `option` is its config field name; the line names it first."""
 
     def __init__(self, option: str, problem: Wording):
         super().__init__(lambda name: f"{name(option)} {worded(problem, name)}")
-        self.option, self.problem = option, worded(problem)
-
-    def as_flag(self) -> str:
-        """The same line naming the command-line flag."""
-        return self.cli_line
+        self.option = option

@@ -64,7 +64,7 @@ def glyph_pieces(letter: str, seed: int, config: GeneratorConfig, form: Letterfo
     return form.name, paths
 
 
-OPENING_TRIES = 8  # hands tried before a shut opening is kept anyway (about 1 in 20 C's needs a second)
+OPENING_TRIES = 8  # hands tried before a shut opening is kept anyway (about 1 first hand in 9 shuts its C)
 MIN_GAP = 2.0  # raw-canvas pixels of paper between the two sides of an opening: still open at 28x28, even blurred
 JOINT_RADIUS = 0.4 * RAW_LETTER  # raw-canvas pixels: ink this near the joining stroke is not the opening
 

@@ -89,4 +89,4 @@ if __name__ == "__main__":
     try:
         main()
     except LettersError as error:  # a bad --hidden, --count or --device: one line, no traceback
-        sys.exit(f"compare_models: {error}")
+        sys.exit(f"compare_models: {error.cli_line}")

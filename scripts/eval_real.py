@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import torch
 
 from letters.analysis import wilson as wilson_rate
 from letters.checkpoint import load_model
+from letters.errors import LettersError
 from letters.novelty import load_novelty, novelty_scores
 from letters.predict import load_input, probabilities
 from letters.shipped import DEFAULT_MODEL
@@ -82,14 +84,15 @@ def main() -> None:
                                                       "drawings": len(complete)}
     paths, images, _ = load(ROOT / "data" / "nonletters", labelled=False)
     out["nonletters"] = {"none_of_the_letters": flagged(images, "nonletters")}
-    if novelty is not None:  # by what was drawn: font-X-07R.png is an R, mouse-D-64.png a mouse drawing
-        kinds: dict = defaultdict(lambda: [0, 0])
+    if novelty is not None:
+        kinds: dict = defaultdict(lambda: [0, 0])  # by what was drawn: font-X-07R.png is an R, mouse-D-64.png a mouse drawing
         for path, score in zip(paths, scores["nonletters"].tolist()):
-            kind = path.stem.split("-")[0] if path.stem.split("-")[0] in ("mouse", "noise") else path.stem[-1]
+            source = path.stem.split("-")[0]
+            kind = source if source in ("mouse", "noise") else path.stem[-1]
             kinds[kind][0] += score >= novelty[1]
             kinds[kind][1] += 1
         out["nonletters"]["by_kind"] = {k: {"flagged": f, "n": n} for k, (f, n) in sorted(kinds.items())}
-    if novelty is not None:  # what other thresholds would flag: the detector's trade-off, not a tuning
+        # what other thresholds would flag: the detector's trade-off, not a tuning
         out["threshold_tradeoff"] = [
             {"threshold": round(t, 3), "shipped": t == novelty[1],
              **{name: round(float((v >= t).float().mean()), 4) for name, v in scores.items()}}
@@ -120,4 +123,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except LettersError as error:  # a missing or damaged --model, an unreadable set: one line, no traceback
+        sys.exit(f"eval_real: {error.cli_line}")
