@@ -144,6 +144,10 @@ def _b_form(name: str, waist: float, gap: float, shape: str) -> Letterform:
                  curve("B.spine", (0.14, 0.0), (0.2, -0.12), (-0.1, -0.12), (0.0, 0.08)))
         bowls = (curve("B.upper_bowl", (0.0, 0.08), (0.9, -0.12), (0.85, waist), (0.12, waist)),
                  curve("B.lower_bowl", (0.12, waist), (1.0, waist - 0.04), (1.0, 1.08), (0.08, 0.98)))
+    elif shape == "flag":  # the pen starts well left of the spine, runs along the top into the upper bowl
+        spine = (line("B.spine", (0.1, 0.0), (0.1, 1.0)), line("B.spine", (-0.3, 0.03), (0.1, 0.0), bend=-0.03))
+        bowls = (curve("B.upper_bowl", (x0, 0.0), (0.78, -0.03), (0.78, waist), (x0, waist)),
+                 curve("B.lower_bowl", (x0, waist), (1.0, waist - 0.02), (1.0, 1.03), (x0, 1.0)))
     elif shape == "three":  # the bowls as a 3 written beside the spine: pointed waist, round lobes
         bowls = (curve("B.upper_bowl", (x0, 0.02), (0.75, -0.12), (0.85, waist - 0.05), (x0 + 0.12, waist)),
                  curve("B.lower_bowl", (x0 + 0.12, waist), (1.0, waist - 0.05), (1.0, 1.1), (x0, 0.97)))
@@ -161,18 +165,20 @@ def _b_form(name: str, waist: float, gap: float, shape: str) -> Letterform:
     return Letterform(name, spine + bowls)
 
 
-def _c_form(name: str, rx: float, aperture: float, bend: float) -> Letterform:
-    """C as an open arc: `aperture` is the half-angle of the opening in degrees."""
+def _c_form(name: str, rx: float, aperture: float, bend: float, low: float | None = None) -> Letterform:
+    """C as an open arc: `aperture` is the angle in degrees from the right of the opening's top
+    edge, `low` that of its bottom edge (default: the same, a symmetric opening)."""
     cx, cy, ry = 0.5, 0.5, 0.5
     seam = 145.0  # where the curves hand over to the left line, degrees
+    low = aperture if low is None else low
     top_end = (cx + rx * math.cos(math.radians(-aperture)), cy + ry * math.sin(math.radians(-aperture)))
-    bottom_end = (cx + rx * math.cos(math.radians(aperture)), cy + ry * math.sin(math.radians(aperture)))
+    bottom_end = (cx + rx * math.cos(math.radians(low)), cy + ry * math.sin(math.radians(low)))
     upper = (cx + rx * math.cos(math.radians(-seam)), cy + ry * math.sin(math.radians(-seam)))
     lower = (upper[0], 2 * cy - upper[1])
     return Letterform(name, (
         arc("C.top_curve", cx, cy, rx, ry, -aperture, -seam),
         line("C.left_line", upper, lower, bend=bend),
-        arc("C.bottom_curve", cx, cy, rx, ry, seam, aperture),
+        arc("C.bottom_curve", cx, cy, rx, ry, seam, low),
         curve("C.top_curve", top_end, (top_end[0] + 0.09, top_end[1] + 0.06),
               (top_end[0] + 0.03, top_end[1] + 0.18), (top_end[0] - 0.06, top_end[1] + 0.11), feature="curl"),
         line("C.bottom_curve", bottom_end, (bottom_end[0], bottom_end[1] - 0.12), feature="curl"),
@@ -243,12 +249,14 @@ TEMPLATES: dict[str, tuple[Letterform, ...]] = {
         _b_form("one-stroke", 0.47, 0.0, "stroke"), _b_form("open-foot", 0.46, 0.0, "open-foot"),
         _b_form("three", 0.47, 0.1, "three"), _b_form("looped", 0.47, 0.0, "looped"),
         _b_form("thirteen", 0.47, 0.22, "three"),  # the 3 well clear of the spine: B read as "13" is a classic
+        _b_form("flag", 0.47, 0.0, "flag"),
     ),
     "C": (
         _c_form("round", 0.45, 45, 0.06), _c_form("narrow", 0.36, 45, 0.05),
         _c_form("open", 0.45, 62, 0.06), _c_form("closed", 0.47, 30, 0.07),
         _c_form("wide", 0.55, 50, 0.05), _COPPERPLATE_C,
-        _c_form("nearly-closed", 0.47, 18, 0.07), _c_hooked("hooked", 0.45, 40), _c_looped("looped", 0.45, 42),
+        _c_form("nearly-closed", 0.47, 18, 0.07),
+        _c_form("short-top", 0.45, 85, 0.05, low=30), _c_form("short-top-narrow", 0.3, 80, 0.05, low=40), _c_hooked("hooked", 0.45, 40), _c_looped("looped", 0.45, 42),
         _c_lines("flat-bottom", (0.75, 0.08), (0.18, 0.1), (0.05, 0.95), (1.0, 0.98), 0.5),
         _c_lines("angular", (0.9, 0.05), (0.12, 0.02), (0.08, 0.98), (0.92, 1.0), 0.15),
         _c_lines("pointed", (0.9, 0.0), (0.05, 0.48), (0.05, 0.52), (0.9, 1.0), 0.3),
