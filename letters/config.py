@@ -164,7 +164,7 @@ class NoveltyConfig:
     """The companion detector that says when a drawing is none of A, B and C."""
 
     count: int = 144000  # generated near misses to learn from: two thousand or more of each letterform
-    hidden: tuple[int, ...] = (256,)  # half the classifier: 128 units flagged 3 points fewer non-letters
+    hidden: tuple[int, ...] = (512,)  # as wide as the classifier: of generated near misses it flagged 86.7% against 85.9% at 256
     epochs: int = 10  # enough for its validation loss to flatten
     letters: int = 200000  # letters it learns from at most (a seeded subsample of a larger set): near misses keep their share
     augment: float = 1.5  # pixels of elastic displacement per batch, as TrainConfig.augment: real hands wander
@@ -231,7 +231,7 @@ class DemoConfig:
     probes: int = 120  # probe samples per stroke: stable means, quick
     device: str = TrainConfig.device  # the accelerator when there is one
     seed: int = 0  # the same demo every run
-    novelty: NoveltyConfig = field(default_factory=lambda: NoveltyConfig(count=3000, epochs=4, augment=0.0))
+    novelty: NoveltyConfig = field(default_factory=lambda: NoveltyConfig(count=3000, hidden=(256,), epochs=4, augment=0.0))
     # a lighter none-of-the-letters detector than `letters train` fits: a hundred near misses of each kind,
     # no batch distortion; the tour shows what it does, the shipped model carries the full one
 

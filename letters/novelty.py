@@ -1,7 +1,7 @@
-"""Knowing when a drawing is none of A, B and C: a small companion network.
+"""Knowing when a drawing is none of A, B and C: a companion network.
 
 The classifier only knows three answers, so a circle or an 8 gets one of them with full
-confidence. A second, small network learns the same generated letters against generated near
+confidence. A second network learns the same generated letters against generated near
 misses (other letters and digits drawn from the same strokes, scribbles, specks). Its
 probability that a drawing is a near miss is the `unsure` signal; the threshold is set so that
 only `false_alarm` of fresh generated letters cross it. It is stored in the checkpoint as plain

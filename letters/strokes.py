@@ -205,20 +205,26 @@ def _c_lines(name: str, top: Point, corner_top: Point, corner_bottom: Point, bot
     ))
 
 
+def _bare(form: Letterform) -> Letterform:
+    """`form` without its optional ornaments: a C's curl, serif and entry loop are placed for an arm
+    that ends on the right, and on a short top arm they would hang inside the letter like a G's bar."""
+    return Letterform(form.name, tuple(p for p in form.pieces if p.feature is None))
+
+
 def _c_hooked(name: str, rx: float, aperture: float) -> Letterform:
     """A round C whose top end turns down and back in, as a quick hand finishes it."""
     base = _c_form(name, rx, aperture, 0.06)
     cx, cy = 0.5, 0.5
     x, y = cx + rx * math.cos(math.radians(-aperture)), cy + 0.5 * math.sin(math.radians(-aperture))
     hook = curve("C.top_curve", (x, y), (x + 0.06, y + 0.12), (x - 0.05, y + 0.24), (x - 0.16, y + 0.14))
-    return Letterform(name, tuple(p for p in base.pieces if p.feature is None) + (hook,))
+    return Letterform(name, _bare(base).pieces + (hook,))
 
 
 def _c_looped(name: str, rx: float, aperture: float) -> Letterform:
     """A round C begun with a small loop at its top end, as a cursive hand enters it."""
     base = _c_form(name, rx, aperture, 0.06)
     entry = next(p for p in base.pieces if p.feature == "entry")
-    return Letterform(name, tuple(p for p in base.pieces if p.feature is None) + (Piece(entry.role, entry.kind, entry.controls),))
+    return Letterform(name, _bare(base).pieces + (Piece(entry.role, entry.kind, entry.controls),))
 
 
 _COPPERPLATE_C = Letterform("copperplate", (  # a calligraphic C: a loop at the top, a long leaning stroke down
@@ -256,7 +262,8 @@ TEMPLATES: dict[str, tuple[Letterform, ...]] = {
         _c_form("open", 0.45, 62, 0.06), _c_form("closed", 0.47, 30, 0.07),
         _c_form("wide", 0.55, 50, 0.05), _COPPERPLATE_C,
         _c_form("nearly-closed", 0.47, 18, 0.07),
-        _c_form("short-top", 0.45, 85, 0.05, low=30), _c_form("short-top-narrow", 0.3, 80, 0.05, low=40), _c_hooked("hooked", 0.45, 40), _c_looped("looped", 0.45, 42),
+        _bare(_c_form("short-top", 0.45, 85, 0.05, low=30)), _bare(_c_form("short-top-narrow", 0.3, 80, 0.05, low=40)),
+        _c_hooked("hooked", 0.45, 40), _c_looped("looped", 0.45, 42),
         _c_lines("flat-bottom", (0.75, 0.08), (0.18, 0.1), (0.05, 0.95), (1.0, 0.98), 0.5),
         _c_lines("angular", (0.9, 0.05), (0.12, 0.02), (0.08, 0.98), (0.92, 1.0), 0.15),
         _c_lines("pointed", (0.9, 0.0), (0.05, 0.48), (0.05, 0.52), (0.9, 1.0), 0.3),
