@@ -29,6 +29,15 @@ def _bytes(image) -> torch.Tensor:
     return torch.tensor(list(image.tobytes()), dtype=torch.int64)
 
 
+def test_c_ornaments_hang_only_from_an_arm_that_ends_at_the_opening():
+    # a C's curl, serif and entry loop are placed for an arm ending on the right, at the opening;
+    # from a short top arm, ending near the middle, they hang inside the letter like a G's bar
+    for form in TEMPLATES["C"]:
+        for piece in form.pieces:
+            if piece.feature is not None:
+                assert piece.controls[0][0] >= 0.6, (form.name, piece.feature, piece.controls[0])
+
+
 @pytest.mark.parametrize("letter", CLASSES)
 def test_every_letterform_renders_with_exact_owners(letter):
     roles = letter_roles(letter)
