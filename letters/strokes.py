@@ -124,7 +124,9 @@ def _b_form(name: str, waist: float, gap: float, shape: str) -> Letterform:
                  line("B.spine", (0.05, 1.0), (-0.12, 0.94), feature="serif"))
         bowls = (curve("B.upper_bowl", (0.2, 0.0), (0.85, -0.05), (0.8, waist), (0.15, waist)),
                  curve("B.lower_bowl", (0.15, waist), (1.0, waist - 0.02), (0.95, 1.05), (0.05, 1.0)))
-    elif shape == "round":
+    elif shape in ("round", "flag"):
+        if shape == "flag":  # the pen starts well left of the spine, runs along the top into the upper bowl
+            spine = (line("B.spine", (0.1, 0.0), (0.1, 1.0)), line("B.spine", (-0.3, 0.03), (0.1, 0.0), bend=-0.03))
         bowls = (curve("B.upper_bowl", (x0, 0.0), (0.78, -0.03), (0.78, waist), (x0, waist)),
                  curve("B.lower_bowl", (x0, waist), (1.0, waist - 0.02), (1.0, 1.03), (x0, 1.0)))
     elif shape == "pointed":  # bowls as two wedges, like a hurried 3 against the spine
@@ -144,10 +146,6 @@ def _b_form(name: str, waist: float, gap: float, shape: str) -> Letterform:
                  curve("B.spine", (0.14, 0.0), (0.2, -0.12), (-0.1, -0.12), (0.0, 0.08)))
         bowls = (curve("B.upper_bowl", (0.0, 0.08), (0.9, -0.12), (0.85, waist), (0.12, waist)),
                  curve("B.lower_bowl", (0.12, waist), (1.0, waist - 0.04), (1.0, 1.08), (0.08, 0.98)))
-    elif shape == "flag":  # the pen starts well left of the spine, runs along the top into the upper bowl
-        spine = (line("B.spine", (0.1, 0.0), (0.1, 1.0)), line("B.spine", (-0.3, 0.03), (0.1, 0.0), bend=-0.03))
-        bowls = (curve("B.upper_bowl", (x0, 0.0), (0.78, -0.03), (0.78, waist), (x0, waist)),
-                 curve("B.lower_bowl", (x0, waist), (1.0, waist - 0.02), (1.0, 1.03), (x0, 1.0)))
     elif shape == "three":  # the bowls as a 3 written beside the spine: pointed waist, round lobes
         bowls = (curve("B.upper_bowl", (x0, 0.02), (0.75, -0.12), (0.85, waist - 0.05), (x0 + 0.12, waist)),
                  curve("B.lower_bowl", (x0 + 0.12, waist), (1.0, waist - 0.05), (1.0, 1.1), (x0, 0.97)))

@@ -37,6 +37,15 @@ def wilson(k: int, n: int) -> tuple[float, float]:
     return (rate.low, rate.high)
 
 
+def by_kind(kinds: list[str], flagged: list[bool]) -> dict:
+    """How many of each kind of non-letter the detector flagged: {kind: {"flagged", "n"}}."""
+    counts: dict = defaultdict(lambda: [0, 0])
+    for kind, hit in zip(kinds, flagged):
+        counts[kind][0] += hit
+        counts[kind][1] += 1
+    return {k: {"flagged": f, "n": n} for k, (f, n) in sorted(counts.items())}
+
+
 def load(folder: Path, labelled: bool = True):
     files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".png", ".jpg"))
     loaded = [(p, load_input(p)) for p in files]
@@ -90,23 +99,15 @@ def main() -> None:
     paths, images, _ = load(ROOT / "data" / "nonletters", labelled=False)
     out["nonletters"] = {"none_of_the_letters": flagged(images, "nonletters")}
     if novelty is not None:
-        kinds: dict = defaultdict(lambda: [0, 0])  # by what was drawn: font-X-07R.png is an R, mouse-D-64.png a mouse drawing
-        for path, score in zip(paths, scores["nonletters"].tolist()):
-            source = path.stem.split("-")[0]
-            kind = source if source in ("mouse", "noise") else path.stem[-1]
-            kinds[kind][0] += score >= novelty[1]
-            kinds[kind][1] += 1
-        out["nonletters"]["by_kind"] = {k: {"flagged": f, "n": n} for k, (f, n) in sorted(kinds.items())}
+        # by what was drawn: font-X-07R.png is an R, mouse-D-64.png a mouse drawing
+        kinds = [p.stem.split("-")[0] if p.stem.split("-")[0] in ("mouse", "noise") else p.stem[-1] for p in paths]
+        out["nonletters"]["by_kind"] = by_kind(kinds, (scores["nonletters"] >= novelty[1]).tolist())
         # the generator's own near misses, every form in turn: the hardest set, by design (an 8 drawn
         # from B's strokes is one curve away from a B)
         images = generate_non_letters(len(NON_LETTER_FORMS) * GENERATED_PER_FORM, GENERATED_SEED, GeneratorConfig(), workers=2)
         out["generated"] = {"none_of_the_letters": flagged(images, "generated"), "seed": GENERATED_SEED}
-        kinds = defaultdict(lambda: [0, 0])
-        for i, score in enumerate(scores["generated"].tolist()):
-            kind = NON_LETTER_FORMS[i % len(NON_LETTER_FORMS)][0]
-            kinds[kind][0] += score >= novelty[1]
-            kinds[kind][1] += 1
-        out["generated"]["by_kind"] = {k: {"flagged": f, "n": n} for k, (f, n) in sorted(kinds.items())}
+        kinds = [NON_LETTER_FORMS[i % len(NON_LETTER_FORMS)][0] for i in range(len(images))]
+        out["generated"]["by_kind"] = by_kind(kinds, (scores["generated"] >= novelty[1]).tolist())
         # what other thresholds would flag: the detector's trade-off, not a tuning
         out["threshold_tradeoff"] = [
             {"threshold": round(t, 3), "shipped": t == novelty[1],
