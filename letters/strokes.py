@@ -109,8 +109,9 @@ def _a_looped(name: str, bar: float, script: bool = False) -> Letterform:
     ))
 
 
-def _b_form(name: str, waist: float, gap: float, shape: str) -> Letterform:
-    """B with its bowls meeting at height `waist`, starting `gap` right of the spine."""
+def _b_form(name: str, waist: float, gap: float, shape: str, one: bool = False) -> Letterform:
+    """B with its bowls meeting at height `waist`, starting `gap` right of the spine; `one` starts the
+    spine with a handwritten 1's flag, a short stroke rising from the left to its top."""
     x0 = 0.1 + gap
     spine: tuple[Piece, ...]
     bowls: tuple[Piece, ...]
@@ -160,6 +161,8 @@ def _b_form(name: str, waist: float, gap: float, shape: str) -> Letterform:
                  arc("B.lower_bowl", w, waist + r_lo, 0.34, r_lo, -90, 0),
                  arc("B.lower_bowl", w, waist + r_lo, 0.34, r_lo, 0, 90),
                  line("B.lower_bowl", (w, 1.0), (x0, 1.0)))
+    if one:  # the flag and the spine's top make an apex like an A's: what tips a "13" to A
+        spine += (line("B.spine", (-0.12, 0.2), (0.1, 0.0), bend=0.03),)
     return Letterform(name, spine + bowls)
 
 
@@ -254,6 +257,7 @@ TEMPLATES: dict[str, tuple[Letterform, ...]] = {
         _b_form("three", 0.47, 0.1, "three"), _b_form("looped", 0.47, 0.0, "looped"),
         _b_form("thirteen", 0.47, 0.22, "three"),  # the 3 well clear of the spine: B read as "13" is a classic
         _b_form("flag", 0.47, 0.0, "flag"),
+        _b_form("one-three", 0.47, 0.2, "three", one=True), _b_form("one-round", 0.46, 0.04, "round", one=True),
     ),
     "C": (
         _c_form("round", 0.45, 45, 0.06), _c_form("narrow", 0.36, 45, 0.05),

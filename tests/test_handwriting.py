@@ -38,6 +38,18 @@ def test_c_ornaments_hang_only_from_an_arm_that_ends_at_the_opening():
                 assert piece.controls[0][0] >= 0.6, (form.name, piece.feature, piece.controls[0])
 
 
+def test_a_b_begun_as_a_handwritten_1_has_its_flag_rising_to_the_spines_top():
+    # the flag and the spine's top make an apex like an A's, the shape that tips a "13" to A
+    forms = [form for form in TEMPLATES["B"] if form.name in ("one-three", "one-round")]
+    assert len(forms) == 2
+    for form in forms:
+        spine = [piece for piece in form.pieces if piece.role == "B.spine" and piece.feature is None]
+        flag = spine[-1]
+        (x0, y0), (x1, y1) = flag.controls[0], flag.controls[-1]
+        assert x0 < x1 and y0 > y1, (form.name, "the flag rises from the left")
+        assert (x1, y1) == spine[0].controls[0], (form.name, "the flag ends at the spine's top")
+
+
 @pytest.mark.parametrize("letter", CLASSES)
 def test_every_letterform_renders_with_exact_owners(letter):
     roles = letter_roles(letter)
