@@ -100,7 +100,8 @@ def main() -> None:
     out["nonletters"] = {"none_of_the_letters": flagged(images, "nonletters")}
     if novelty is not None:
         # by what was drawn: font-X-07R.png is an R, mouse-D-64.png a mouse drawing
-        kinds = [p.stem.split("-")[0] if p.stem.split("-")[0] in ("mouse", "noise") else p.stem[-1] for p in paths]
+        sources = [p.stem.split("-")[0] for p in paths]
+        kinds = [source if source in ("mouse", "noise") else p.stem[-1] for source, p in zip(sources, paths)]
         out["nonletters"]["by_kind"] = by_kind(kinds, (scores["nonletters"] >= novelty[1]).tolist())
         # the generator's own near misses, every form in turn: the hardest set, by design (an 8 drawn
         # from B's strokes is one curve away from a B)
