@@ -73,11 +73,14 @@ class GeneratorConfig:
     slant: tuple[float, float] = (-0.3, 0.55)  # range of shear (x per y): handwriting leans right more than left
     aspect: tuple[float, float] = (0.5, 2.0)  # range of width scale (log-uniform): condensed faces to flat, hurried C's
     pen: tuple[float, float] = (0.06, 0.4)  # range of pen width (log-uniform): fine pen to felt pen on a small letter, its bowls nearly shut
+    hairline: float = 0.15  # probability of a hairline instead: a tablet stylus or ballpoint traced at high resolution
+    hairline_pen: tuple[float, float] = (0.012, 0.06)  # its width range (log-uniform); the real letters re-traced this thin read B as C
     contrast: float = 0.35  # probability of a broad-nib pen whose width depends on direction
     round_caps: float = 0.6  # probability of round stroke ends; flat ends otherwise
     double: float = 0.08  # probability of a sketchy or outlined letter: every stroke traced twice, side by side
-    features: dict[str, float] = field(default_factory=lambda: {"serif": 0.25, "curl": 0.25, "entry": 0.15})
-    # probability of each optional ornament per glyph: printed serifs, curled C ends, lead-in strokes
+    features: dict[str, float] = field(default_factory=lambda: {"serif": 0.25, "curl": 0.25, "entry": 0.15, "exit": 0.15})
+    # probability of each optional ornament per glyph: printed serifs, curled C ends, lead-in strokes, and
+    # a cursive hand's ligature to the next letter (strokes.exit_stroke): real letters cropped from joined writing keep it
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -85,7 +88,8 @@ class GeneratorConfig:
     @classmethod
     def from_dict(cls, d: dict) -> "GeneratorConfig":
         d = dict(d)
-        for key in ("slant", "aspect", "pen", "blur_radius"):
+        d.setdefault("hairline", 0.0)  # a dataset made before hairlines existed drew none
+        for key in ("slant", "aspect", "pen", "hairline_pen", "blur_radius"):
             if key not in d:
                 continue
             d[key] = tuple(d[key])

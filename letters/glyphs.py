@@ -21,7 +21,7 @@ from PIL import Image, ImageDraw, ImageFilter
 from .config import GeneratorConfig
 from .errors import LettersError
 from .preprocess import Table, Transform, apply_transform, preprocess_gray, sample_frame
-from .strokes import CLASSES, NON_LETTERS, OPENINGS, TEMPLATES, Letterform, bezier_points, curve, letter_roles
+from .strokes import CLASSES, EXIT_KEPT, NON_LETTERS, OPENINGS, TEMPLATES, Letterform, bezier_points, curve, exit_stroke, letter_roles
 
 SUPERSAMPLE = 4  # drawing pixels per output pixel, for anti-aliasing
 RAW_LETTER = 22  # output pixels: the letter's longer side on the raw canvas, before preprocessing
@@ -106,7 +106,12 @@ def _hand(form: Letterform, rng: random.Random, config: GeneratorConfig) -> list
     stretch = math.exp(rng.uniform(math.log(config.aspect[0]), math.log(config.aspect[1])))
     lo, hi = config.pen
     pen = math.exp(rng.uniform(math.log(lo), math.log(hi)))
+    lo, hi = config.hairline_pen
+    fine = math.exp(rng.uniform(math.log(lo), math.log(hi)))  # drawn either way: a hairline changes the pen alone
+    hairline = rng.random() < config.hairline
     nib = rng.uniform(0.0, math.pi) if rng.random() < config.contrast else None
+    if hairline:
+        pen, nib = fine, None  # a stylus or ballpoint: fine, and the same width in every direction
     thin = rng.uniform(0.25, 0.6)  # thinnest broad-nib width as a fraction of the widest
     round_caps = rng.random() < config.round_caps
     double = rng.uniform(0.05, 0.12) if rng.random() < config.double else 0.0  # gap between the two traces
@@ -133,7 +138,8 @@ def _hand(form: Letterform, rng: random.Random, config: GeneratorConfig) -> list
         return mean + std * 2.0 * (rand() + rand() + rand() - 1.5)
 
     j = config.jitter
-    for piece in form.pieces:
+    ligature = exit_stroke(form) if on.get("exit", False) else None
+    for piece in form.pieces + ((ligature,) if ligature is not None else ()):
         if piece.feature is not None and not on.get(piece.feature, False):
             continue
         (x0, y0), (x1, y1), (x2, y2), (x3, y3) = piece.controls
@@ -150,6 +156,8 @@ def _hand(form: Letterform, rng: random.Random, config: GeneratorConfig) -> list
         length = math.dist(controls[0], controls[3]) or 1e-3
         ends = config.overshoot / max(length, 0.15)  # extension in t, so about `overshoot` letter units
         t0, t1 = uniform(-ends, ends), 1.0 + uniform(-ends, ends)
+        if piece is ligature:
+            t1 = uniform(*EXIT_KEPT)
         count = CURVE_POINTS if piece.kind == "curve" else LINE_POINTS
         points = bezier_points(controls, t0, t1, count)
         amp, freq, phase = uniform(0, config.wobble), uniform(0.5, 1.5), uniform(0, TWO_PI)
