@@ -16,7 +16,7 @@ import json
 import math
 import random
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import torch
@@ -168,6 +168,9 @@ def morph_images(morph: Morph, config: MorphConfig, generator: GeneratorConfig |
     from .tensors import image_tensor
 
     generator = generator or GeneratorConfig()
+    # no ligature either (an ornament with no counterpart at the other end: it would stay a B's at t = 1);
+    # the feature's draw is still made, so every step keeps the same hand
+    generator = replace(generator, features={**generator.features, "exit": 0.0})
     ts = [i / (config.steps - 1) for i in range(config.steps)]
     return torch.stack([torch.stack([image_tensor(render_morph(morph, t, sample_seed(config.seed, k), generator))
                                      for k in range(config.samples)]) for t in ts])

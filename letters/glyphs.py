@@ -106,9 +106,11 @@ def _hand(form: Letterform, rng: random.Random, config: GeneratorConfig) -> list
     stretch = math.exp(rng.uniform(math.log(config.aspect[0]), math.log(config.aspect[1])))
     lo, hi = config.pen
     pen = math.exp(rng.uniform(math.log(lo), math.log(hi)))
-    lo, hi = config.hairline_pen
-    fine = math.exp(rng.uniform(math.log(lo), math.log(hi)))  # drawn either way: a hairline changes the pen alone
-    hairline = rng.random() < config.hairline
+    hairline = False
+    if config.hairline > 0:  # none drawn for a dataset made before hairlines: its seeds re-render as they did
+        lo, hi = config.hairline_pen
+        fine = math.exp(rng.uniform(math.log(lo), math.log(hi)))  # drawn either way: a hairline changes the pen alone
+        hairline = rng.random() < config.hairline
     nib = rng.uniform(0.0, math.pi) if rng.random() < config.contrast else None
     if hairline:
         pen, nib = fine, None  # a stylus or ballpoint: fine, and the same width in every direction

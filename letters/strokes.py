@@ -21,7 +21,7 @@ class Piece:
     role: str  # "LETTER.role"; every pixel the piece draws is owned by this role
     kind: str  # "line" or "curve": lines get less inner jitter so they stay straight
     controls: tuple[Point, Point, Point, Point]  # cubic Bezier control points, unit box
-    feature: str | None = None  # optional ornament ("serif", "curl", "entry"); drawn only when sampled on
+    feature: str | None = None  # optional ornament ("serif", "curl", "entry", "exit"); drawn only when sampled on
 
 
 @dataclass(frozen=True)
@@ -438,7 +438,8 @@ def letter_roles(letter: str) -> tuple[str, ...]:
 # letter's lowest right point, dips, and rises to the next letter's x-height. Its control points
 # relative to where it leaves, in letter heights; the stroke it leaves from owns it.
 EXIT = ((0.1, 0.05), (0.25, 0.04), (0.38, -0.4))
-EXIT_LOW = 0.65  # the point it leaves from is the rightmost in the letter's lowest third
+EXIT_LOW = 0.65  # the point it leaves from is the rightmost in the letter's lowest 35% (on a low-barred A,
+# the crossbar's end: a bar carried on to the next letter, as joined hands write it)
 EXIT_KEPT = (0.4, 1.0)  # share of the ligature inside the crop: a crop cuts it anywhere
 # Characters drawn without a ligature. A C's is its bottom curve carried on up, a B's lower bowl
 # without the spine: on 100,000 glyphs it taught B's to read as C (scanned B's 96.6% -> 94.9%),

@@ -4,7 +4,7 @@
 # The generated glyphs are the only training data. Wall time on 2 CPU cores: see README.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-letters generate --out data/glyphs --count 800000 --seed 0 --workers 2 --force
+letters generate --out data/glyphs --count 1000000 --seed 0 --workers 2 --force
 letters train --data data/glyphs --out letters/assets/letters-mlp.pt --hidden 512 --weight-decay 1e-4 \
     --epochs 12 --batch-size 256 --lr 3e-3 --augment 1.5 --seed 0 --device cpu --force
 python scripts/eval_real.py

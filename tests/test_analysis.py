@@ -24,7 +24,7 @@ def probes():
 @pytest.fixture(scope="module")
 def planted_masks():
     """Mean stroke masks from probes of another seed: a planted detector is not its own yardstick."""
-    other = build_probes(AnalysisConfig(probes=40, seed=99), GeneratorConfig())
+    other = build_probes(AnalysisConfig(probes=60, seed=99), GeneratorConfig())  # as many as the probes it is scored on
     return {r: m for r, m in zip(ROLES, mean_masks(other))}
 
 
