@@ -451,11 +451,11 @@ NO_EXIT = ("C",)
 def exit_stroke(form: Letterform) -> Piece | None:
     """The ligature of `form` (drawn when the hand samples the "exit" feature on), owned by the
     stroke it leaves; None for a character in NO_EXIT."""
-    pieces = [piece for piece in form.pieces if piece.feature is None]
-    points = [point for piece in pieces for point in bezier_points(piece.controls, 0.0, 1.0, 17)]
-    top, bottom = min(y for _, y in points), max(y for _, y in points)
-    low = [(point, piece.role) for piece in pieces if piece.role.split(".")[0] not in NO_EXIT
-           for point in bezier_points(piece.controls, 0.0, 1.0, 17) if point[1] >= top + EXIT_LOW * (bottom - top)]
+    points = [(point, piece.role) for piece in form.pieces if piece.feature is None
+              for point in bezier_points(piece.controls, 0.0, 1.0, 17)]
+    top, bottom = min(p[1] for p, _ in points), max(p[1] for p, _ in points)
+    low = [(point, role) for point, role in points
+           if role.split(".")[0] not in NO_EXIT and point[1] >= top + EXIT_LOW * (bottom - top)]
     if not low:
         return None
     (x, y), role = max(low, key=lambda item: item[0][0])

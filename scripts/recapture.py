@@ -47,6 +47,7 @@ from letters.errors import LettersError
 from letters.imagefolder import is_image_folder, read_image_folder
 from letters.predict import evaluate_folder
 from letters.shipped import DEFAULT_MODEL
+from letters.strokes import CLASSES
 
 ROOT = Path(__file__).resolve().parent.parent
 ZOOM = 8  # the stylus canvas: 28 px * 8 = 224 px, a letter about 160 px tall, as a tablet records it
@@ -138,8 +139,6 @@ def recapture(source: Path, out: Path) -> list[dict]:
     images, labels, paths, failed = read_image_folder(source)
     if len(paths) == 0:
         raise LettersError(f"{source}: none of its images could be used" + (f" (first: {failed[0]['error']})" if failed else ""))
-    from letters.strokes import CLASSES
-
     for image, label, path in zip(images.numpy(), labels.tolist(), paths):
         path = Path(path)
         name = path.stem + ("" if path.suffix.lower() == ".png" else "-" + path.suffix[1:].lower()) + ".png"

@@ -159,3 +159,14 @@ def test_bad_options_one_line(runner, tmp_path, args, words):
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and words in lines[0] and "Traceback" not in result.output
     assert not (tmp_path / "c").exists() or not list((tmp_path / "c").iterdir())
+
+
+def test_a_morph_draws_no_ligature_whatever_the_hand_would():
+    # a ligature has no counterpart at the other end: a B's would still be there when the B is a C
+    from letters.config import GeneratorConfig
+
+    whole = next(m for m in MORPHS if m.whole)
+    config = replace(SMALL, steps=3, samples=8)
+    joined = GeneratorConfig(features={**GeneratorConfig().features, "exit": 1.0})
+    plain = GeneratorConfig(features={**GeneratorConfig().features, "exit": 0.0})
+    assert torch.equal(morph_images(whole, config, joined), morph_images(whole, config, plain))
