@@ -225,21 +225,24 @@ def train(
     device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:N or mps.")] = TRAIN.device,
     seed: Annotated[int, typer.Option(help="Seed for initial weights and batch order.")] = TRAIN.seed,
     augment: Annotated[float, typer.Option(help="Pixels of elastic distortion applied to every batch (0: off).")] = TRAIN.augment,
+    members: Annotated[int, typer.Option(help="Networks trained alone (seeds seed, seed+1, ...) and joined into one "
+                                              "that averages their logits.")] = TRAIN.members,
     force: Annotated[bool, typer.Option("--force", help="Allow --out to be the shipped model file.")] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON instead of a table.")] = False,
 ):
     """Train the MLP with an explicit weight-decay term on the weights (not the biases)."""
     config = TrainConfig(hidden=_parse_hidden(hidden), weight_decay=weight_decay, epochs=epochs,
-                         batch_size=batch_size, lr=lr, schedule=schedule, device=device, seed=seed, augment=augment)
+                         batch_size=batch_size, lr=lr, schedule=schedule, device=device, seed=seed, augment=augment,
+                         members=members)
     config.validate()
-    from .present import as_json, training_summary, training_table
+    from .present import as_json, members_table, training_summary, training_table
     from .shipped import DEFAULT_MODEL
     from .train import train_and_save
 
     if not force and out.resolve() == DEFAULT_MODEL.resolve():
         raise LettersError(f"--out {out} is the shipped model; add --force to replace it, or write elsewhere")
 
-    progress, task = _progress("training", epochs, quiet=json_output)
+    progress, task = _progress("training", epochs * members, quiet=json_output)
     with progress:
         def on_step(done, total, _model):
             progress.update(task, total=total, completed=done)
@@ -250,6 +253,8 @@ def train(
     else:
         console = _console()
         console.print(training_table(result))
+        if result.members:
+            console.print(members_table(result))
         console.print(training_summary(result))
     _report_failed(result.failed)
     if result.interrupted:

@@ -136,6 +136,7 @@ class TrainConfig:
     device: str = "auto"  # the accelerator when there is one, else the CPU
     seed: int = 0  # initial weights and batch order: the same seed gives the same weights on CPU
     augment: float = 0.0  # pixels of elastic displacement per training batch (0: off); new glyphs every epoch
+    members: int = 1  # networks trained alone (seeds seed, seed + 1, ...) and joined into one: logits averaged
 
     def as_dict(self) -> dict:
         d = asdict(self)
@@ -156,11 +157,16 @@ class TrainConfig:
             raise OptionError("augment", f"{self.augment}: use 0 (off) to 8 pixels of elastic displacement")
         if not (self.weight_decay >= 0 and math.isfinite(self.weight_decay)):
             raise OptionError("weight_decay", f"{self.weight_decay}: use zero or a positive finite strength, e.g. 1e-4")
-        sizes = (INPUTS, *self.hidden, 3)
+        if not 1 <= self.members <= MAX_MEMBERS:
+            raise OptionError("members", f"{self.members}: join 1 to {MAX_MEMBERS} networks")
+        sizes = (INPUTS, *(h * self.members for h in self.hidden), 3)
         check_memory("hidden", ",".join(map(str, self.hidden)),
                      PARAM_BYTES * sum((a + 1) * b for a, b in zip(sizes, sizes[1:])), "use fewer units, e.g. 128")
         if self.penalty not in ("l2", "l1"):
             raise OptionError("penalty", f"{self.penalty!r}: use l2 or l1")
+
+
+MAX_MEMBERS = 8  # networks one training run may join; each costs one network's training time
 
 
 @dataclass(frozen=True)

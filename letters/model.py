@@ -77,3 +77,25 @@ class LetterMLP(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Logits (N, classes)."""
         return self.output(self.hidden_activations(x)[-1])
+
+
+def join(models: list[LetterMLP]) -> LetterMLP:
+    """One network whose logits are the mean of `models`' logits: their hidden units side by side
+    (later hidden layers block-diagonal, so no member's unit sees another's) and their output
+    weights divided by their number. Members must share inputs, outputs and depth."""
+    first = models[0].dims
+    if any(m.dims.inputs != first.inputs or m.dims.outputs != first.outputs or len(m.dims.hidden) != len(first.hidden)
+           for m in models):
+        raise ValueError("networks to join must have the same inputs, outputs and number of hidden layers")
+    dims = ModelDims(first.inputs, tuple(sum(m.dims.hidden[i] for m in models) for i in range(len(first.hidden))),
+                     first.outputs)
+    joined = LetterMLP(dims)
+    k = len(models)
+    with torch.no_grad():
+        for i, layer in enumerate(joined.hidden):
+            weights = [m.hidden[i].weight for m in models]
+            layer.weight.copy_(torch.cat(weights) if i == 0 else torch.block_diag(*weights))
+            layer.bias.copy_(torch.cat([m.hidden[i].bias for m in models]))
+        joined.output.weight.copy_(torch.cat([m.output.weight for m in models], dim=1) / k)
+        joined.output.bias.copy_(torch.stack([m.output.bias for m in models]).mean(0))
+    return joined.to(next(models[0].parameters()).device)

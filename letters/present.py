@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import math
 from dataclasses import asdict, dataclass, is_dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -44,7 +45,8 @@ def as_json(result: Any) -> Any:
 
 def training_table(result: TrainResult) -> Table:
     """One row per epoch: losses, accuracies and the weight norm of each layer."""
-    table = Table(title=f"training ({result.epochs_run} epochs, {result.train_seconds:.1f} s)")
+    first = " of the first network" if result.members else ""
+    table = Table(title=f"training{first} ({result.epochs_run} epochs, {result.train_seconds:.1f} s)")
     for name in ("epoch", "data loss", "penalty", "total", "train acc", "val acc", "weight norms"):
         table.add_column(name, justify="right")
     for r in result.history:
@@ -53,7 +55,25 @@ def training_table(result: TrainResult) -> Table:
     return table
 
 
+def members_table(result: TrainResult) -> Table:
+    """One row per network joined into the saved one: its seed, kept epoch and accuracies alone."""
+    table = Table(title=f"{len(result.members)} networks joined (logits averaged)")
+    for name in ("seed", "best epoch", "train acc", "val acc", "seconds"):
+        table.add_column(name, justify="right")
+    for m in result.members:
+        table.add_row(str(m.seed), f"{m.best_epoch}/{m.epochs_run}", _rate(m.train_accuracy), _rate(m.val_accuracy),
+                      f"{m.train_seconds:.1f}")
+    return table
+
+
+def _rate(value: float | None) -> str:
+    return "-" if value is None or math.isnan(value) else f"{value:.4f}"
+
+
 def training_summary(result: TrainResult) -> str:
+    if result.members:
+        return (f"saved {len(result.members)} networks joined into one (val accuracy {_rate(result.val_accuracy)}) "
+                f"to {escape(str(result.checkpoint))}; curves of the first: {escape(str(result.curves))}")
     return (f"saved the best epoch ({result.best_epoch}, val accuracy {result.val_accuracy:.4f}) "
             f"to {escape(str(result.checkpoint))}; curves: {escape(str(result.curves))}")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import math
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Callable
 
@@ -26,7 +26,7 @@ from .dataset import Dataset, load_dataset
 from .devices import resolve_device
 from .errors import LettersError, OptionError
 from .files import check_regular_target
-from .model import LetterMLP, ModelDims
+from .model import LetterMLP, ModelDims, join
 from .pictures import save_image, training_curves
 from .preprocess import PREPROCESSING
 
@@ -56,6 +56,19 @@ class EpochRecord:
 
 
 @dataclass
+class MemberResult:
+    """One of the networks trained alone and joined into the saved one (`TrainConfig.members`)."""
+
+    seed: int  # its initial weights, batch order and distortions
+    val_accuracy: float | None  # of its best epoch, alone
+    train_accuracy: float | None
+    best_epoch: int  # 1-based; the epoch whose weights were joined
+    epochs_run: int
+    train_seconds: float
+    history: list[EpochRecord] = field(default_factory=list)
+
+
+@dataclass
 class TrainResult:
     """What a training run did. `letters train --json` prints its asdict; the checkpoint's
     `metrics` hold the same fields (without `checkpoint` and `curves`) plus `data`."""
@@ -66,7 +79,8 @@ class TrainResult:
     epochs_run: int
     interrupted: bool  # Ctrl-C stopped it early
     train_seconds: float  # wall time of the epochs
-    history: list[EpochRecord] = field(default_factory=list)
+    history: list[EpochRecord] = field(default_factory=list)  # of the first member when several are joined
+    members: list[MemberResult] = field(default_factory=list)  # each network joined into this one (empty: one network)
     checkpoint: str | None = None  # where train_and_save wrote the model
     curves: str | None = None  # where train_and_save wrote the curves picture
     failed: list[dict] = field(default_factory=list)  # {"path", "error"} of ImageFolder files that could not be used
@@ -109,6 +123,10 @@ def _adam(model: LetterMLP, lr: float) -> torch.optim.Optimizer:
         return torch.optim.Adam(model.parameters(), lr=lr, weight_decay=0.0)
 
 
+class NothingTrained(LettersError):
+    """Ctrl-C came before the first epoch finished: there is no model to keep."""
+
+
 StepCallback = Callable[[int, int, LetterMLP], None]
 EpochCallback = Callable[[EpochRecord], None]
 
@@ -117,6 +135,8 @@ def train_model(data: Dataset, config: TrainConfig, on_step: StepCallback | None
                 on_epoch: EpochCallback | None = None) -> tuple[LetterMLP, TrainResult]:
     """Fit a LetterMLP to `data`; `on_step(steps_done, steps_total, model)` and `on_epoch(record)`
     report progress. Returns the best epoch's model (on the CPU, in eval mode) and the result.
+    With `config.members` above 1, that many networks are trained alone (seeds seed, seed + 1, ...)
+    on the same split and joined into one whose logits are their mean (`model.join`).
     Raises LettersError when the loss becomes NaN or infinite."""
     config.validate()
     device = resolve_device(config.device)
@@ -127,10 +147,45 @@ def train_model(data: Dataset, config: TrainConfig, on_step: StepCallback | None
     x_train, y_train, x_val, y_val = x[train_idx], y[train_idx], x[val_idx], y[val_idx]
     if len(x_train) == 0:
         raise LettersError("the training split is empty; use more samples or a smaller validation fraction")
+    if config.members == 1:
+        model, result = _fit(x_train, y_train, x_val, y_val, config, len(data.classes), device, on_step, on_epoch)
+        return model.cpu().eval(), result
+    models, members = [], []
+    steps = config.epochs * math.ceil(len(x_train) / config.batch_size)  # per member
+    for i in range(config.members):
+        def member_step(done: int, _total: int, net: LetterMLP, before: int = i * steps) -> None:
+            if on_step:
+                on_step(before + done, config.members * steps, net)
 
+        member = replace(config, seed=config.seed + i, members=1)
+        try:
+            model, result = _fit(x_train, y_train, x_val, y_val, member, len(data.classes), device, member_step, on_epoch)
+        except NothingTrained:
+            if not models:
+                raise
+            break  # Ctrl-C before this member's first epoch: join the ones that finished
+        models.append(model)
+        members.append(MemberResult(member.seed, result.val_accuracy, result.train_accuracy, result.best_epoch,
+                                    result.epochs_run, result.train_seconds, result.history))
+        if result.interrupted:  # Ctrl-C: keep the members finished so far, this one at its best epoch
+            break
+    joined = join(models).eval()
+    first = members[0]
+    val = accuracy(joined, x_val, y_val)
+    return joined.cpu(), TrainResult(
+        val_accuracy=None if math.isnan(val) else val, train_accuracy=accuracy(joined, x_train, y_train),
+        best_epoch=first.best_epoch, epochs_run=first.epochs_run,
+        interrupted=len(models) < config.members or result.interrupted,
+        train_seconds=round(sum(m.train_seconds for m in members), 3), history=first.history, members=members)
+
+
+def _fit(x_train: torch.Tensor, y_train: torch.Tensor, x_val: torch.Tensor, y_val: torch.Tensor,
+         config: TrainConfig, outputs: int, device: torch.device, on_step: StepCallback | None,
+         on_epoch: EpochCallback | None) -> tuple[LetterMLP, TrainResult]:
+    """One network, trained from `config.seed`; on the device, in eval mode, at its best epoch."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.seed)
-        model = LetterMLP(ModelDims(x.shape[1], tuple(config.hidden), len(data.classes))).to(device)
+        model = LetterMLP(ModelDims(x_train.shape[1], tuple(config.hidden), outputs)).to(device)
     optimizer = _adam(model, config.lr)
     total_steps = config.epochs * math.ceil(len(x_train) / config.batch_size)
     schedule = (torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=total_steps)
@@ -193,13 +248,13 @@ def train_model(data: Dataset, config: TrainConfig, on_step: StepCallback | None
         interrupted = True
     seconds = time.perf_counter() - start
     if best_state is None:
-        raise LettersError("training was stopped before the first epoch finished; nothing to save")
+        raise NothingTrained("training was stopped before the first epoch finished; nothing to save")
     model.load_state_dict(best_state)
     best = history[best_epoch - 1]
     result = TrainResult(val_accuracy=best.val_accuracy, train_accuracy=best.train_accuracy, best_epoch=best_epoch,
                          epochs_run=len(history), interrupted=interrupted, train_seconds=round(seconds, 3),
                          history=history)
-    return model.cpu().eval(), result
+    return model.eval(), result
 
 
 def curves_path(checkpoint: Path) -> Path:

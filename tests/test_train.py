@@ -2,6 +2,8 @@
 
 
 import json
+import math
+from dataclasses import replace
 
 import pytest
 import torch
@@ -10,7 +12,7 @@ from letters.checkpoint import load_model, make_checkpoint, read_checkpoint, sav
 from letters.config import TrainConfig
 from letters.dataset import load_dataset
 from letters.errors import LettersError
-from letters.model import LetterMLP, ModelDims
+from letters.model import LetterMLP, ModelDims, join
 from letters.train import l2_penalty, train_model
 
 
@@ -216,3 +218,65 @@ def test_train_with_device_auto_on_a_cpu_machine(small_dataset, tmp_path, runner
                                  "--epochs", "1", "--device", "auto", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["checkpoint"] == str(out) and load_model(out)[1]["train_config"]["device"] == "auto"
+
+
+@pytest.mark.parametrize("hidden", [(6,), (6, 4)])
+def test_joined_networks_average_their_members_logits(hidden):
+    torch.manual_seed(0)
+    members = [LetterMLP(ModelDims(784, hidden, 3)) for _ in range(3)]
+    joined = join(members)
+    assert joined.dims.hidden == tuple(3 * h for h in hidden)
+    x = torch.rand(7, 28, 28)
+    # the oracle: each member on its own, then the plain mean of the three logit vectors
+    expected = torch.stack([m(x) for m in members]).mean(0)
+    assert torch.allclose(joined(x), expected, atol=1e-5)
+    # every member's hidden units survive unchanged, side by side
+    first = torch.cat([m.hidden_activations(x)[0] for m in members], dim=1)
+    assert torch.allclose(joined.hidden_activations(x)[0], first, atol=1e-6)
+
+
+def test_members_are_trained_alone_and_joined(tiny_dataset, tmp_path):
+    data = load_dataset(tiny_dataset)
+    base = TrainConfig(hidden=(8,), epochs=2, device="cpu", seed=4)
+    joined, result = train_model(data, replace(base, members=2))
+    alone = [train_model(data, replace(base, seed=s))[0] for s in (4, 5)]
+    x = data.images[:50].float().div(255)
+    assert torch.allclose(joined(x), (alone[0](x) + alone[1](x)) / 2, atol=1e-5)
+    assert [m.seed for m in result.members] == [4, 5] and result.history == result.members[0].history
+    x_val, y_val = data.images[data.is_val].float().div(255), data.labels[data.is_val]
+    assert result.val_accuracy == pytest.approx(float((joined(x_val).argmax(1) == y_val).float().mean()))
+    out = tmp_path / "joined.pt"
+    save_checkpoint(make_checkpoint(joined, data.classes, {}, base.as_dict(), result.metrics()), out)
+    loaded, checkpoint = load_model(out)
+    assert loaded.dims.hidden == (16,) and len(checkpoint["metrics"]["members"]) == 2
+
+
+def test_members_out_of_range_is_one_line(tiny_dataset, tmp_path, runner):
+    from letters.cli import app
+
+    result = runner.invoke(app, ["train", "--data", str(tiny_dataset), "--out", str(tmp_path / "m.pt"), "--members", "0"])
+    assert result.exit_code != 0 and "--members" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "m.pt").exists()
+
+
+@pytest.mark.parametrize("when", ["in the second member's first step", "in the second member's second epoch"])
+def test_ctrl_c_among_members_keeps_the_ones_that_finished(tiny_dataset, when):
+    data = load_dataset(tiny_dataset)
+    config = TrainConfig(hidden=(8,), epochs=3, device="cpu", members=3)
+    steps = 3 * math.ceil(int((~data.is_val).sum()) / config.batch_size)  # one member's steps
+    epochs_seen = []
+
+    def on_step(done, total, _model):
+        assert total == 3 * steps
+        if when.endswith("first step") and done == steps + 1:
+            raise KeyboardInterrupt
+
+    def on_epoch(record):
+        epochs_seen.append(record.epoch)
+        if when.endswith("second epoch") and len(epochs_seen) == 5:  # 3 of the first member, 2 of the second
+            raise KeyboardInterrupt
+
+    joined, result = train_model(data, config, on_step=on_step, on_epoch=on_epoch)
+    kept = 1 if when.endswith("first step") else 2
+    assert result.interrupted and [m.seed for m in result.members] == list(range(kept))
+    assert joined.dims.hidden == (8 * kept,)
