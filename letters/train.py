@@ -150,7 +150,8 @@ def train_model(data: Dataset, config: TrainConfig, on_step: StepCallback | None
     if config.members == 1:
         model, result = _fit(x_train, y_train, x_val, y_val, config, len(data.classes), device, on_step, on_epoch)
         return model.cpu().eval(), result
-    models, members = [], []
+    models: list[LetterMLP] = []
+    members: list[MemberResult] = []
     steps = config.epochs * math.ceil(len(x_train) / config.batch_size)  # per member
     for i in range(config.members):
         def member_step(done: int, _total: int, net: LetterMLP, before: int = i * steps) -> None:
