@@ -172,9 +172,8 @@ def train_model(data: Dataset, config: TrainConfig, on_step: StepCallback | None
             break
     joined = join(models).eval()
     first = members[0]
-    val = accuracy(joined, x_val, y_val)
     return joined.cpu(), TrainResult(
-        val_accuracy=None if math.isnan(val) else val, train_accuracy=accuracy(joined, x_train, y_train),
+        val_accuracy=accuracy(joined, x_val, y_val), train_accuracy=accuracy(joined, x_train, y_train),
         best_epoch=first.best_epoch, epochs_run=first.epochs_run,
         interrupted=len(models) < config.members or result.interrupted,
         train_seconds=round(sum(m.train_seconds for m in members), 3), history=first.history, members=members)
