@@ -1,0 +1,59 @@
+"""scripts/compare_inputs.py: the input variants do what they say, checked against drawn shapes."""
+
+import sys
+
+import torch
+from conftest import ROOT
+from PIL import Image, ImageDraw
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import compare_inputs  # noqa: E402  (a script, imported for its input variants)
+
+
+def _bar(top_x: float, bottom_x: float) -> torch.Tensor:
+    """(28, 28) float: a 3 px bar from (top_x, 4) down to (bottom_x, 24), drawn by Pillow."""
+    image = Image.new("L", (28, 28), 0)
+    ImageDraw.Draw(image).line([(top_x, 4), (bottom_x, 24)], fill=255, width=3)
+    return torch.tensor(list(image.tobytes()), dtype=torch.float32).view(28, 28) / 255
+
+
+def _column_spread(x: torch.Tensor) -> float:
+    """How far the ink's mean column moves from the top rows to the bottom rows, in pixels."""
+    cols = torch.arange(28) + 0.5
+    top, bottom = x[6:10], x[18:22]
+    return float((bottom * cols).sum() / bottom.sum() - (top * cols).sum() / top.sum())
+
+
+def test_deskew_stands_a_slanted_bar_upright_and_keeps_an_upright_one():
+    slanted = _bar(19, 9)  # leans right, as handwriting does: 10 px over 20
+    assert abs(_column_spread(slanted)) > 4
+    assert abs(_column_spread(compare_inputs.deskew(slanted[None])[0])) < 1
+    upright = _bar(14, 14)
+    out = compare_inputs.deskew(upright[None])[0]
+    assert abs(_column_spread(out)) < 0.5
+    assert torch.allclose(out, upright / upright.max(), atol=0.02)  # nothing to undo: the same image
+
+
+def test_blur_spreads_ink_and_keeps_its_mass_centre_and_full_ink():
+    bar = _bar(14, 14)
+    out = compare_inputs.blur(bar[None])[0]
+    assert float(out.max()) == 1.0
+    assert int((out > 0.05).sum()) > int((bar > 0.05).sum())  # wider than the bar
+    cols = torch.arange(28) + 0.5
+    assert abs(float((out.sum(0) * cols).sum() / out.sum()) - float((bar.sum(0) * cols).sum() / bar.sum())) < 0.05
+
+
+def test_inputs_leave_plain_untouched_and_return_uint8():
+    images = (torch.stack([_bar(19, 9), _bar(14, 14)]) * 255).round().to(torch.uint8)
+    assert compare_inputs.inputs(images, "plain") is images
+    for variant in ("deskew", "blur"):
+        out = compare_inputs.inputs(images, variant)
+        assert out.dtype == torch.uint8 and out.shape == images.shape and int(out.max()) == 255
+
+
+def test_affine_batch_moves_every_image_differently_and_repeats_with_its_seed():
+    x = torch.stack([_bar(14, 14).flatten()] * 4)
+    one = compare_inputs.affine_batch(x, 1.5, torch.Generator().manual_seed(3))
+    two = compare_inputs.affine_batch(x, 1.5, torch.Generator().manual_seed(3))
+    assert torch.equal(one, two)
+    assert one.shape == x.shape and not torch.allclose(one[0], one[1])
