@@ -12,16 +12,21 @@ data/handwriting and data/real, per class, with the mean cross-entropy of the tr
   affine   the training batches only, after the elastic distortion: a fresh random rotation
            (up to 11 degrees), scale (0.86 to 1.16), shear (0.2) and shift (1.4 px) every step
 
+`--recipes` tries the recipe's own settings the same way, each arm one set of changes to it
+(`augment=2.5`, `weight_decay=3e-4,epochs=8`; `base` is the recipe unchanged), on every variant.
+
 Deskew and blur are written here on the 28x28 tensors, not in preprocess.py, so the comparison
 costs minutes; the one that wins would then move into the one preprocessing function.
 
     python scripts/compare_inputs.py                          # generates 300,000 glyphs first
     python scripts/compare_inputs.py --data data/glyphs --count 300000 --seeds 0 1 --json
+    python scripts/compare_inputs.py --variants plain --recipes base augment=2.5 weight_decay=3e-4
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 from pathlib import Path
@@ -91,6 +96,24 @@ def affine_batch(x: torch.Tensor, amplitude: float, generator: torch.Generator) 
     return F.grid_sample(x.view(n, 1, 28, 28), grid, align_corners=False).view(n, -1)
 
 
+def recipe(arm: str) -> dict:
+    """'base' -> RECIPE; 'augment=2.5,epochs=8' -> RECIPE with those fields, typed as RECIPE's own."""
+    changed = dict(RECIPE)
+    for item in [] if arm == "base" else arm.split(","):
+        key, sep, value = item.partition("=")
+        if not sep or key not in TrainConfig.__dataclass_fields__ or key in ("device", "seed"):
+            raise LettersError(f"--recipes {arm!r}: write base or FIELD=VALUE[,FIELD=VALUE] of TrainConfig")
+        if key == "hidden":
+            changed[key] = tuple(int(v) for v in value.split("x"))  # 512 or 256x256
+        else:
+            kind = type(getattr(TrainConfig, key))
+            try:
+                changed[key] = kind(value)
+            except ValueError:
+                raise LettersError(f"--recipes {arm!r}: {key} takes a {kind.__name__}") from None
+    return changed
+
+
 def inputs(images: torch.Tensor, variant: str) -> torch.Tensor:
     """(N, 28, 28) uint8 -> the variant's uint8 images (rounded as preprocess's output is)."""
     change = {"deskew": deskew, "blur": blur}.get(variant)
@@ -108,14 +131,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1], help="training seeds per variant")
+    parser.add_argument("--recipes", nargs="+", default=["base"],
+                        help="arms: base, or FIELD=VALUE[,FIELD=VALUE] changes to the recipe")
     parser.add_argument("--count", type=int, default=300_000, help="glyphs (the first COUNT of --data)")
     parser.add_argument("--data", type=Path, help="a `letters generate` folder; else COUNT glyphs are made, seed 0")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--json", action="store_true", help="one JSON object a line")
     args = parser.parse_args()
     DatasetConfig(count=args.count, seed=0, workers=2).validate()
+    arms = {arm: recipe(arm) for arm in args.recipes}
     for seed in args.seeds:
-        TrainConfig(device=args.device, seed=seed, **RECIPE).validate()
+        for fields in arms.values():
+            TrainConfig(device=args.device, seed=seed, **fields).validate()
     if args.data is not None:
         loaded = load_dataset(args.data)
         images, labels, is_val = loaded.images[:args.count], loaded.labels[:args.count], loaded.is_val[:args.count]
@@ -126,10 +153,11 @@ def main() -> None:
     for variant in args.variants:
         data = Dataset(images=inputs(images, variant), labels=labels, is_val=is_val, classes=list(CLASSES), meta={})
         real = {name: (inputs(x, variant), y) for name, (x, y) in sets.items()}
-        for seed in args.seeds:
+        for (arm, fields), seed in itertools.product(arms.items(), args.seeds):
             with mock.patch.object(train, "elastic_batch", affine_batch if variant == "affine" else elastic_batch):
-                model, result = train.train_model(data, TrainConfig(device=args.device, seed=seed, **RECIPE))
-            row = {"variant": variant, "seed": seed, "count": len(images), "train_seconds": result.train_seconds,
+                model, result = train.train_model(data, TrainConfig(device=args.device, seed=seed, **fields))
+            row = {"variant": variant, "recipe": arm, "seed": seed, "count": len(images),
+                   "train_seconds": result.train_seconds,
                    **{name: {**score(model, x, y), "cross_entropy": cross_entropy(model, x, y)}
                       for name, (x, y) in real.items()}}
             if args.json:
@@ -137,7 +165,7 @@ def main() -> None:
             else:
                 hand, fonts = row["handwriting"], row["real"]
                 wrong = round((1 - hand["accuracy"]) * hand["n"])
-                print(f"{variant:<7} seed {seed}  handwriting {hand['accuracy']:.2%} ({wrong} wrong, "
+                print(f"{variant:<7} {arm} seed {seed}  handwriting {hand['accuracy']:.2%} ({wrong} wrong, "
                       f"A {hand['A']:.2%} B {hand['B']:.2%} C {hand['C']:.2%}, cross-entropy "
                       f"{hand['cross_entropy']:.3f})  real {fonts['accuracy']:.2%}", flush=True)
 

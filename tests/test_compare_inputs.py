@@ -2,9 +2,12 @@
 
 import sys
 
+import pytest
 import torch
 from conftest import ROOT
 from PIL import Image, ImageDraw
+
+from letters.errors import LettersError
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import compare_inputs  # noqa: E402  (a script, imported for its input variants)
@@ -57,3 +60,13 @@ def test_affine_batch_moves_every_image_differently_and_repeats_with_its_seed():
     two = compare_inputs.affine_batch(x, 1.5, torch.Generator().manual_seed(3))
     assert torch.equal(one, two)
     assert one.shape == x.shape and not torch.allclose(one[0], one[1])
+
+
+def test_recipe_arms_change_only_the_named_fields_typed_as_the_config():
+    assert compare_inputs.recipe("base") == compare_inputs.RECIPE
+    arm = compare_inputs.recipe("augment=2.5,epochs=8,hidden=256x128")
+    assert arm == {**compare_inputs.RECIPE, "augment": 2.5, "epochs": 8, "hidden": (256, 128)}
+    assert isinstance(arm["epochs"], int) and isinstance(arm["augment"], float)
+    for bad in ("augment", "seed=3", "colour=red", "epochs=many"):
+        with pytest.raises(LettersError):
+            compare_inputs.recipe(bad)
