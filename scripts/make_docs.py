@@ -6,12 +6,14 @@ docs/sheet.png (generator samples coloured by role), docs/curves.png (the shippe
 model's training curves), docs/weights.png, docs/roles.png and docs/misclassification.png
 (the analysis of the shipped model) and docs/analysis.json (the numbers behind the
 README's example: labels, dissection baselines, lookalike pairs, the misclassification
-section). The whole report goes to build/report/report.html; docs/report.png is its
-screenshot (see README).
+section). The whole report goes to build/report/report.html; docs/report.png is the top
+1200x2400 px of it in headless Chromium (Debian's, through Playwright, as the browser tests
+drive it), skipped with a line saying why when no browser is installed.
 """
 
 import json
 import shutil
+import sys
 from dataclasses import asdict
 from pathlib import Path
 
@@ -42,7 +44,30 @@ def main() -> None:
             "misclassification")
     (DOCS / "analysis.json").write_text(json.dumps({k: data[k] for k in keep}, indent=1) + "\n")
     print(f"report: {files['report.html']}")
+    screenshot(files["report.html"], DOCS / "report.png")
     print("\n".join(report.misclassification.summary))
+
+
+def screenshot(page_file: Path | str, out: Path) -> None:
+    sys.path.insert(0, str(ROOT / "tests"))
+    from browser import CHROMIUM, CHROMIUM_ARGS, why_no_browser
+
+    reason = why_no_browser()
+    if reason:
+        print(f"docs/report.png not rebuilt: {reason}")
+        return
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 2400})
+            page.goto(Path(page_file).resolve().as_uri())
+            page.wait_for_load_state("load")
+            page.screenshot(path=str(out))
+        finally:
+            browser.close()
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":
