@@ -103,14 +103,12 @@ def recipe(arm: str) -> dict:
         key, sep, value = item.partition("=")
         if not sep or key not in TrainConfig.__dataclass_fields__ or key in ("device", "seed"):
             raise LettersError(f"--recipes {arm!r}: write base or FIELD=VALUE[,FIELD=VALUE] of TrainConfig")
-        if key == "hidden":
-            changed[key] = tuple(int(v) for v in value.split("x"))  # 512 or 256x256
-        else:
-            kind = type(getattr(TrainConfig, key))
-            try:
-                changed[key] = kind(value)
-            except ValueError:
-                raise LettersError(f"--recipes {arm!r}: {key} takes a {kind.__name__}") from None
+        kind = type(getattr(TrainConfig, key))
+        try:  # hidden is written 512 or 256x128: a comma already separates the fields
+            changed[key] = tuple(int(v) for v in value.split("x")) if key == "hidden" else kind(value)
+        except ValueError:
+            wanted = "sizes such as 256x128" if key == "hidden" else f"a value of type {kind.__name__}"
+            raise LettersError(f"--recipes {arm!r}: {key} takes {wanted}") from None
     return changed
 
 

@@ -50,23 +50,14 @@ def main() -> None:
 
 def screenshot(page_file: Path | str, out: Path) -> None:
     sys.path.insert(0, str(ROOT / "tests"))
-    from browser import CHROMIUM, CHROMIUM_ARGS, why_no_browser
+    from browser import browser_page, why_no_browser
 
     reason = why_no_browser()
     if reason:
         print(f"docs/report.png not rebuilt: {reason}")
         return
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 2400})
-            page.goto(Path(page_file).resolve().as_uri())
-            page.wait_for_load_state("load")
-            page.screenshot(path=str(out))
-        finally:
-            browser.close()
+    with browser_page(Path(page_file).resolve().as_uri(), viewport={"width": 1200, "height": 2400}, ready=None) as page:
+        page.screenshot(path=str(out))
     print(f"wrote {out}")
 
 

@@ -66,15 +66,17 @@ def serving(model: Path, collect: Path | None = None, probes: int = 20):
 
 
 @contextlib.contextmanager
-def browser_page(url: str):
+def browser_page(url: str, viewport: dict = VIEWPORT, ready: str | None = "body[data-ready='1']"):
+    """A page at url once `ready` matches (the draw page sets it; None: once it has loaded)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport=VIEWPORT, accept_downloads=True)
+            page = browser.new_page(viewport=viewport, accept_downloads=True)
             page.goto(url)
-            page.wait_for_selector("body[data-ready='1']", timeout=30_000)
+            if ready is not None:
+                page.wait_for_selector(ready, timeout=30_000)
             yield page
         finally:
             browser.close()

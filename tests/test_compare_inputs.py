@@ -67,6 +67,6 @@ def test_recipe_arms_change_only_the_named_fields_typed_as_the_config():
     arm = compare_inputs.recipe("augment=2.5,epochs=8,hidden=256x128")
     assert arm == {**compare_inputs.RECIPE, "augment": 2.5, "epochs": 8, "hidden": (256, 128)}
     assert isinstance(arm["epochs"], int) and isinstance(arm["augment"], float)
-    for bad in ("augment", "seed=3", "colour=red", "epochs=many"):
+    for bad in ("augment", "seed=3", "colour=red", "epochs=many", "hidden=wide"):
         with pytest.raises(LettersError):
             compare_inputs.recipe(bad)
