@@ -225,6 +225,9 @@ def train(
     device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:N or mps.")] = TRAIN.device,
     seed: Annotated[int, typer.Option(help="Seed for initial weights and batch order.")] = TRAIN.seed,
     augment: Annotated[float, typer.Option(help="Pixels of elastic distortion applied to every batch (0: off).")] = TRAIN.augment,
+    label_smoothing: Annotated[float, typer.Option(help="Share of each target spread evenly over the letters "
+                                                        "(0: the plain cross-entropy).")] = TRAIN.label_smoothing,
+    dropout: Annotated[float, typer.Option(help="Share of hidden units zeroed at random in each training step (0: off).")] = TRAIN.dropout,
     members: Annotated[int, typer.Option(help="Networks trained alone (seeds seed, seed+1, ...) and joined into one "
                                               "that averages their logits.")] = TRAIN.members,
     force: Annotated[bool, typer.Option("--force", help="Allow --out to be the shipped model file.")] = False,
@@ -233,7 +236,7 @@ def train(
     """Train the MLP with an explicit weight-decay term on the weights (not the biases)."""
     config = TrainConfig(hidden=_parse_hidden(hidden), weight_decay=weight_decay, epochs=epochs,
                          batch_size=batch_size, lr=lr, schedule=schedule, device=device, seed=seed, augment=augment,
-                         members=members)
+                         label_smoothing=label_smoothing, dropout=dropout, members=members)
     config.validate()
     from .present import as_json, members_table, training_summary, training_table
     from .shipped import DEFAULT_MODEL

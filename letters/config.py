@@ -136,6 +136,8 @@ class TrainConfig:
     device: str = "auto"  # the accelerator when there is one, else the CPU
     seed: int = 0  # initial weights and batch order: the same seed gives the same weights on CPU
     augment: float = 0.0  # pixels of elastic displacement per training batch (0: off); new glyphs every epoch
+    dropout: float = 0.0  # share of hidden units zeroed at random in each training step (0: off)
+    label_smoothing: float = 0.0  # share of each target spread evenly over all the letters, as torch does (0: plain cross-entropy)
     members: int = 1  # networks trained alone (seeds seed, seed + 1, ...) and joined into one: logits averaged
 
     def as_dict(self) -> dict:
@@ -162,6 +164,10 @@ class TrainConfig:
         sizes = (INPUTS, *(h * self.members for h in self.hidden), 3)
         check_memory("hidden", ",".join(map(str, self.hidden)),
                      PARAM_BYTES * sum((a + 1) * b for a, b in zip(sizes, sizes[1:])), "use fewer units, e.g. 128")
+        if not 0.0 <= self.dropout < 1.0:
+            raise OptionError("dropout", f"{self.dropout}: use 0 (off) up to below 1, e.g. 0.2")
+        if not 0.0 <= self.label_smoothing < 1.0:
+            raise OptionError("label_smoothing", f"{self.label_smoothing}: use 0 (off) up to below 1, e.g. 0.1")
         if self.penalty not in ("l2", "l1"):
             raise OptionError("penalty", f"{self.penalty!r}: use l2 or l1")
 

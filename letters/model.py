@@ -66,17 +66,23 @@ class LetterMLP(nn.Module):
         """Every weight layer, input side first."""
         return [*self.hidden, self.output]
 
-    def hidden_activations(self, x: torch.Tensor) -> list[torch.Tensor]:
-        """Each hidden layer's ReLU output for x of shape (N, 28, 28) or (N, 784): [(N, units), ...]."""
+    def hidden_activations(self, x: torch.Tensor, dropout: float = 0.0,
+                           generator: torch.Generator | None = None) -> list[torch.Tensor]:
+        """Each hidden layer's ReLU output for x of shape (N, 28, 28) or (N, 784): [(N, units), ...].
+        `dropout` (training only) zeroes that share of each layer's units at random, drawn from
+        `generator`, and scales the rest up to keep the mean (inverted dropout)."""
         out, h = [], x.flatten(1)
         for layer in self.hidden:
             h = F.relu(layer(h))
+            if dropout > 0:
+                keep = torch.rand(h.shape, generator=generator, device=h.device) >= dropout
+                h = h * keep / (1.0 - dropout)
             out.append(h)
         return out
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Logits (N, classes)."""
-        return self.output(self.hidden_activations(x)[-1])
+    def forward(self, x: torch.Tensor, dropout: float = 0.0, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Logits (N, classes); `dropout` as in `hidden_activations`, for training."""
+        return self.output(self.hidden_activations(x, dropout, generator)[-1])
 
 
 def join(models: list[LetterMLP]) -> LetterMLP:

@@ -210,8 +210,8 @@ def _fit(x_train: torch.Tensor, y_train: torch.Tensor, x_val: torch.Tensor, y_va
                 inputs = x_train[batch]
                 if config.augment > 0:
                     inputs = elastic_batch(inputs, config.augment, order)
-                logits = model(inputs)
-                data_loss = F.cross_entropy(logits, y_train[batch])
+                logits = model(inputs, config.dropout, order)
+                data_loss = F.cross_entropy(logits, y_train[batch], label_smoothing=config.label_smoothing)
                 penalty = config.weight_decay * (l1_penalty(model) if config.penalty == "l1" else l2_penalty(model))
                 loss = data_loss + penalty
                 optimizer.zero_grad(set_to_none=True)

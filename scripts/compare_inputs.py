@@ -21,6 +21,7 @@ costs minutes; the one that wins would then move into the one preprocessing func
     python scripts/compare_inputs.py                          # generates 300,000 glyphs first
     python scripts/compare_inputs.py --data data/glyphs --count 300000 --seeds 0 1 --json
     python scripts/compare_inputs.py --variants plain --recipes base augment=2.5 weight_decay=3e-4
+    python scripts/compare_inputs.py --variants plain --also captures/joined captures/stylus
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from pathlib import Path
 from unittest import mock
 
 import torch
-from compare_models import labelled, score  # the same real sets, scored the same way
+from compare_models import labelled, load, score  # the same real sets, scored the same way
 from torch.nn import functional as F
 
 from letters import train
@@ -112,6 +113,18 @@ def recipe(arm: str) -> dict:
     return changed
 
 
+def labelled_folder(folder: Path) -> tuple[torch.Tensor, torch.Tensor]:
+    """An ImageFolder of real letters (A/, B/, C/) as images and class indices, read as eval_real reads."""
+    if not folder.is_dir():
+        raise LettersError(f"--also {folder}: not a folder")
+    paths, images, truth = load(folder) if any(folder.rglob("*.png")) or any(folder.rglob("*.jpg")) else ([], None, [])
+    strays = sorted({str(p.parent) for p, letter in zip(paths, truth) if letter not in CLASSES})
+    if images is None or strays:
+        raise LettersError(f"--also {folder}: " + (f"{strays[0]} is not an A, B or C folder" if strays
+                                                    else "no PNG or JPEG letters in A/, B/, C/ below it"))
+    return images, torch.tensor([CLASSES.index(letter) for letter in truth])
+
+
 def inputs(images: torch.Tensor, variant: str) -> torch.Tensor:
     """(N, 28, 28) uint8 -> the variant's uint8 images (rounded as preprocess's output is)."""
     change = {"deskew": deskew, "blur": blur}.get(variant)
@@ -133,6 +146,9 @@ def main() -> None:
                         help="arms: base, or FIELD=VALUE[,FIELD=VALUE] changes to the recipe")
     parser.add_argument("--count", type=int, default=300_000, help="glyphs (the first COUNT of --data)")
     parser.add_argument("--data", type=Path, help="a `letters generate` folder; else COUNT glyphs are made, seed 0")
+    parser.add_argument("--also", nargs="+", type=Path, default=[], metavar="DIR",
+                        help="more ImageFolders of A/, B/, C/ to score, each named by its folder "
+                             "(e.g. the captures written by scripts/recapture.py --out DIR: DIR/joined DIR/stylus)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--json", action="store_true", help="one JSON object a line")
     args = parser.parse_args()
@@ -148,6 +164,10 @@ def main() -> None:
         tensors = generate_tensors(DatasetConfig(count=args.count, seed=0, workers=2))
         images, labels, is_val = tensors["images"], tensors["labels"], tensors["is_val"]
     sets = {name: labelled(name) for name in ("handwriting", "real")}
+    for folder in args.also:
+        if folder.name in sets:
+            raise LettersError(f"--also {folder}: a set named {folder.name!r} is already scored; rename the folder")
+        sets[folder.name] = labelled_folder(folder)
     for variant in args.variants:
         data = Dataset(images=inputs(images, variant), labels=labels, is_val=is_val, classes=list(CLASSES), meta={})
         real = {name: (inputs(x, variant), y) for name, (x, y) in sets.items()}

@@ -70,3 +70,22 @@ def test_recipe_arms_change_only_the_named_fields_typed_as_the_config():
     for bad in ("augment", "seed=3", "colour=red", "epochs=many", "hidden=wide"):
         with pytest.raises(LettersError):
             compare_inputs.recipe(bad)
+
+
+def test_also_reads_an_image_folder_by_its_letter_folders_and_refuses_others(tmp_path):
+    for letter, shape in (("A", (4, 24, 14, 4)), ("B", (6, 4, 6, 24)), ("C", (20, 6, 8, 22))):
+        (tmp_path / "set" / letter).mkdir(parents=True)
+        image = Image.new("L", (28, 28), 255)
+        ImageDraw.Draw(image).line(shape, fill=0, width=3)
+        image.save(tmp_path / "set" / letter / "one.png")
+    images, labels = compare_inputs.labelled_folder(tmp_path / "set")
+    assert images.shape == (3, 28, 28) and labels.tolist() == [0, 1, 2]
+    (tmp_path / "set" / "X").mkdir()
+    image.save(tmp_path / "set" / "X" / "stray.png")  # a letter in a folder that names none
+    for folder, message in ((tmp_path / "set", "not an A, B or C folder"), (tmp_path / "none", "not a folder"),
+                            (tmp_path, "not an A, B or C folder")):
+        with pytest.raises(LettersError, match=message):
+            compare_inputs.labelled_folder(folder)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(LettersError, match="no PNG or JPEG"):
+        compare_inputs.labelled_folder(tmp_path / "empty")

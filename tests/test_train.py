@@ -280,3 +280,51 @@ def test_ctrl_c_among_members_keeps_the_ones_that_finished(tiny_dataset, when):
     kept = 1 if when.endswith("first step") else 2
     assert result.interrupted and [m.seed for m in result.members] == list(range(kept))
     assert joined.dims.hidden == (8 * kept,)
+
+
+def test_dropout_zeroes_units_and_scales_the_rest_and_is_off_by_default():
+    model = LetterMLP(ModelDims(784, (400, 300), 3))
+    x = torch.rand(8, 784)
+    plain = model.hidden_activations(x)
+    dropped = model.hidden_activations(x, 0.25, torch.Generator().manual_seed(0))
+    assert torch.equal(model(x), model(x, 0.0))  # no dropout unless asked: evaluation is untouched
+    # by hand for the first layer: every unit either zeroed or kept and scaled by 1 / (1 - 0.25)
+    first, kept = dropped[0], dropped[0] != 0
+    assert torch.allclose(first[kept], plain[0][kept] / 0.75)
+    zeroed = ((plain[0] > 0) & ~kept).float().sum() / (plain[0] > 0).float().sum()
+    assert 0.2 < float(zeroed) < 0.3
+    again = model.hidden_activations(x, 0.25, torch.Generator().manual_seed(0))
+    assert all(torch.equal(a, b) for a, b in zip(dropped, again))  # drawn from the seeded generator
+
+
+def test_dropout_training_is_seeded_and_differs_from_none(tiny_dataset):
+    data = load_dataset(tiny_dataset)
+    config = TrainConfig(hidden=(8,), epochs=2, seed=4, device="cpu", dropout=0.3)
+    a = train_model(data, config)[0].state_dict()
+    b = train_model(data, config)[0].state_dict()
+    c = train_model(data, replace(config, dropout=0.0))[0].state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert not all(torch.equal(a[k], c[k]) for k in a)
+
+
+def test_label_smoothing_keeps_the_loss_above_its_targets_entropy(tiny_dataset):
+    # a smoothed target (1 - e + e/3 on the letter, e/3 on each other) has an entropy no network can
+    # go below; without smoothing the same run goes far below it, so the option must reach the loss
+    e = 0.3
+    floor = -(1 - e + e / 3) * math.log(1 - e + e / 3) - 2 * (e / 3) * math.log(e / 3)
+    data = load_dataset(tiny_dataset)
+    config = TrainConfig(hidden=(32,), epochs=6, lr=1e-2, weight_decay=0.0, device="cpu")
+    _, plain = train_model(data, config)
+    _, smooth = train_model(data, replace(config, label_smoothing=e))
+    assert plain.history[-1].data_loss < floor / 2
+    assert all(record.data_loss >= floor - 1e-4 for record in smooth.history)
+
+
+@pytest.mark.parametrize("option, value", [("--label-smoothing", "1.0"), ("--label-smoothing", "-0.1"),
+                                           ("--dropout", "1"), ("--dropout", "-0.5")])
+def test_smoothing_and_dropout_out_of_range_are_one_line(tiny_dataset, tmp_path, runner, option, value):
+    from letters.cli import app
+
+    result = runner.invoke(app, ["train", "--data", str(tiny_dataset), "--out", str(tmp_path / "m.pt"), option, value])
+    assert result.exit_code != 0 and option in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "m.pt").exists()
