@@ -74,7 +74,7 @@ class LetterMLP(nn.Module):
         out, h = [], x.flatten(1)
         for layer in self.hidden:
             h = F.relu(layer(h))
-            if dropout > 0:
+            if dropout > 0:  # by hand, not F.dropout: that draws from the global RNG, this from the run's seed
                 keep = torch.rand(h.shape, generator=generator, device=h.device) >= dropout
                 h = h * keep / (1.0 - dropout)
             out.append(h)

@@ -157,17 +157,17 @@ def main() -> None:
     for seed in args.seeds:
         for fields in arms.values():
             TrainConfig(device=args.device, seed=seed, **fields).validate()
+    sets = {name: labelled(name) for name in ("handwriting", "real")}
+    for folder in args.also:  # read before the glyphs, so a bad folder fails in a second, not minutes
+        if folder.name in sets:
+            raise LettersError(f"--also {folder}: a set named {folder.name!r} is already scored; rename the folder")
+        sets[folder.name] = labelled_folder(folder)
     if args.data is not None:
         loaded = load_dataset(args.data)
         images, labels, is_val = loaded.images[:args.count], loaded.labels[:args.count], loaded.is_val[:args.count]
     else:
         tensors = generate_tensors(DatasetConfig(count=args.count, seed=0, workers=2))
         images, labels, is_val = tensors["images"], tensors["labels"], tensors["is_val"]
-    sets = {name: labelled(name) for name in ("handwriting", "real")}
-    for folder in args.also:
-        if folder.name in sets:
-            raise LettersError(f"--also {folder}: a set named {folder.name!r} is already scored; rename the folder")
-        sets[folder.name] = labelled_folder(folder)
     for variant in args.variants:
         data = Dataset(images=inputs(images, variant), labels=labels, is_val=is_val, classes=list(CLASSES), meta={})
         real = {name: (inputs(x, variant), y) for name, (x, y) in sets.items()}
