@@ -81,6 +81,8 @@ class GeneratorConfig:
     features: dict[str, float] = field(default_factory=lambda: {"serif": 0.25, "curl": 0.25, "entry": 0.15, "exit": 0.15})
     # probability of each optional ornament per glyph: printed serifs, curled C ends, lead-in strokes, and
     # a cursive hand's ligature to the next letter (strokes.exit_stroke): real letters cropped from joined writing keep it
+    exit_reach: tuple[float, float] = (1.0, 1.0)  # range of the ligature's run to the next letter, times strokes.EXIT's:
+    # hands space their letters wider or closer; crops from joined writing keep the whole run
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -89,7 +91,8 @@ class GeneratorConfig:
     def from_dict(cls, d: dict) -> "GeneratorConfig":
         d = dict(d)
         d.setdefault("hairline", 0.0)  # a dataset made before hairlines existed drew none
-        for key in ("slant", "aspect", "pen", "hairline_pen", "blur_radius"):
+        d.setdefault("exit_reach", (1.0, 1.0))  # and one made before the reach, every ligature at strokes.EXIT's
+        for key in ("slant", "aspect", "pen", "hairline_pen", "blur_radius", "exit_reach"):
             if key not in d:
                 continue
             d[key] = tuple(d[key])

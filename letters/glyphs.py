@@ -163,6 +163,10 @@ def _hand(form: Letterform, rng: random.Random, config: GeneratorConfig) -> list
         count = CURVE_POINTS if piece.kind == "curve" else LINE_POINTS
         points = bezier_points(controls, t0, t1, count)
         amp, freq, phase = uniform(0, config.wobble), uniform(0.5, 1.5), uniform(0, TWO_PI)
+        if piece is ligature and config.exit_reach != (1.0, 1.0):  # drawn after every other draw of the hand's,
+            # which it keeps, and only then, so a dataset made before the reach existed re-renders as it did
+            reach, start = uniform(*config.exit_reach), controls[0][0]
+            points = [(start + reach * (x - start), y) for x, y in points]
         step = TWO_PI * freq / (count - 1)
         tangents = [(bx - ax, by - ay) for (ax, ay), (bx, by) in zip(points, points[1:])]
         tangents.append(tangents[-1])

@@ -18,6 +18,8 @@ from letters.strokes import CLASSES, NO_EXIT, NON_LETTERS, TEMPLATES, bezier_poi
 HANDS = GeneratorConfig(elastic=0.08, blur=1.0)  # every distortion on, strongly
 STYLUS = GeneratorConfig(hairline=1.0)  # every glyph drawn with a hairline pen
 JOINED = GeneratorConfig(features={**GeneratorConfig().features, "exit": 1.0})  # every glyph joined to a next letter
+NEAR = GeneratorConfig(features=JOINED.features, exit_reach=(1.0, 1.0))  # joined, every ligature at strokes.EXIT's run
+FAR = GeneratorConfig(features=JOINED.features, exit_reach=(2.0, 2.0))  # and twice as far to the next letter
 
 
 def _seed_for_form(letter: str, index: int) -> int:
@@ -58,7 +60,7 @@ def test_every_letterform_renders_with_exact_owners(letter):
     roles = letter_roles(letter)
     for index, form in enumerate(TEMPLATES[letter]):
         seed = _seed_for_form(letter, index)
-        for config in (GeneratorConfig(), HANDS, STYLUS, JOINED):
+        for config in (GeneratorConfig(), HANDS, STYLUS, JOINED, NEAR, FAR):
             glyph, parts = render_parts(letter, seed, config, [(role,) for role in roles])
             assert glyph.form == form.name
             coverage = glyph.roles
@@ -127,6 +129,33 @@ def test_a_joined_glyph_is_the_same_hand_with_a_ligature_running_on_to_the_right
                 continue
             assert extra and {path.role for path in extra} <= set(letter_roles(letter))
             assert all(path.points[-1][0] > path.points[0][0] for path in extra)  # it runs on to the right
+
+
+def test_a_longer_reach_is_the_same_hand_with_a_ligature_running_further_right():
+    # the reach is drawn with the ligature, after the letter's own pieces, so they keep their draws;
+    # the ligature runs further right from the same place, relative to the letter's own size
+    from letters.glyphs import glyph_pieces
+
+    def run(letter, seed, config):  # (own pieces' points in their own box, the ligature's run / their size)
+        _, paths = glyph_pieces(letter, seed, config)
+        own, (ligature,) = paths[:-1], paths[-1:]
+        xs, ys = [x for p in own for x, _ in p.points], [y for p in own for _, y in p.points]
+        size = max(max(xs) - min(xs), max(ys) - min(ys))
+        box = [((x - min(xs)) / size, (y - min(ys)) / size) for p in own for x, y in p.points]
+        return box, (ligature.points[-1][0] - ligature.points[0][0]) / size
+
+    for letter in ("A", "B"):
+        for seed in range(6):
+            near, far = run(letter, seed, NEAR), run(letter, seed, FAR)
+            assert all(math.dist(a, b) < 1e-9 for a, b in zip(near[0], far[0])), (letter, seed)
+            assert far[1] > 1.3 * near[1] > 0, (letter, seed, near[1], far[1])
+
+
+def test_a_dataset_made_before_the_reach_existed_reads_back_with_every_ligature_at_its_old_run():
+    old = GeneratorConfig().as_dict()
+    del old["exit_reach"]
+    assert GeneratorConfig.from_dict(old).exit_reach == (1.0, 1.0)
+    assert GeneratorConfig.from_dict(GeneratorConfig().as_dict()) == GeneratorConfig()
 
 
 def test_a_hairline_pen_is_the_same_hand_with_a_pen_finer_than_any_ordinary_one():
