@@ -81,7 +81,7 @@ class GeneratorConfig:
     features: dict[str, float] = field(default_factory=lambda: {"serif": 0.25, "curl": 0.25, "entry": 0.15, "exit": 0.15})
     # probability of each optional ornament per glyph: printed serifs, curled C ends, lead-in strokes, and
     # a cursive hand's ligature to the next letter (strokes.exit_stroke): real letters cropped from joined writing keep it
-    exit_reach: tuple[float, float] = (1.0, 1.0)  # range of the ligature's run to the next letter, times strokes.EXIT's:
+    exit_reach: tuple[float, float] = (1.0, 2.2)  # range of the ligature's run to the next letter, times strokes.EXIT's:
     # hands space their letters wider or closer; crops from joined writing keep the whole run
 
     def as_dict(self) -> dict:
