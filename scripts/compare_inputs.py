@@ -22,6 +22,10 @@ costs minutes; the one that wins would then move into the one preprocessing func
     python scripts/compare_inputs.py --data data/glyphs --count 300000 --seeds 0 1 --json
     python scripts/compare_inputs.py --variants plain --recipes base augment=2.5 weight_decay=3e-4
     python scripts/compare_inputs.py --variants plain --also captures/joined captures/stylus
+    python scripts/compare_inputs.py --variants plain --seeds 0 1 2 3 --ensembles 2 4
+
+`--ensembles K` also scores every K of an arm's seeds joined into one network that averages their
+logits (`model.join`, as `letters train --members K` ships them), beside the networks alone.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from letters.config import DatasetConfig, TrainConfig
 from letters.dataset import Dataset, load_dataset
 from letters.errors import LettersError
 from letters.generator import generate_tensors
+from letters.model import join
 from letters.predict import probabilities
 from letters.strokes import CLASSES
 
@@ -149,11 +154,15 @@ def main() -> None:
     parser.add_argument("--also", nargs="+", type=Path, default=[], metavar="DIR",
                         help="more ImageFolders of A/, B/, C/ to score, each named by its folder "
                              "(e.g. the captures written by scripts/recapture.py --out DIR: DIR/joined DIR/stylus)")
+    parser.add_argument("--ensembles", nargs="+", type=int, default=[], metavar="K",
+                        help="also score every K of each arm's seeds joined (their logits averaged)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--json", action="store_true", help="one JSON object a line")
     args = parser.parse_args()
     DatasetConfig(count=args.count, seed=0, workers=2).validate()
     arms = {arm: recipe(arm) for arm in args.recipes}
+    if any(not 2 <= k <= len(set(args.seeds)) for k in args.ensembles):
+        raise LettersError(f"--ensembles takes sizes from 2 to the number of --seeds ({len(set(args.seeds))})")
     for seed in args.seeds:
         for fields in arms.values():
             TrainConfig(device=args.device, seed=seed, **fields).validate()
@@ -171,22 +180,32 @@ def main() -> None:
     for variant in args.variants:
         data = Dataset(images=inputs(images, variant), labels=labels, is_val=is_val, classes=list(CLASSES), meta={})
         real = {name: (inputs(x, variant), y) for name, (x, y) in sets.items()}
-        for (arm, fields), seed in itertools.product(arms.items(), args.seeds):
-            with mock.patch.object(train, "elastic_batch", affine_batch if variant == "affine" else elastic_batch):
-                model, result = train.train_model(data, TrainConfig(device=args.device, seed=seed, **fields))
-            row = {"variant": variant, "recipe": arm, "seed": seed, "count": len(images),
-                   "train_seconds": result.train_seconds,
-                   **{name: {**score(model, x, y), "cross_entropy": cross_entropy(model, x, y)}
-                      for name, (x, y) in real.items()}}
-            if args.json:
-                print(json.dumps(row), flush=True)
-            else:
-                hand, fonts = row["handwriting"], row["real"]
-                wrong = round((1 - hand["accuracy"]) * hand["n"])
-                print(f"{variant:<7} {arm} seed {seed}  handwriting {hand['accuracy']:.2%} ({wrong} wrong, "
-                      f"A {hand['A']:.2%} B {hand['B']:.2%} C {hand['C']:.2%}, cross-entropy "
-                      f"{hand['cross_entropy']:.3f})  real {fonts['accuracy']:.2%}", flush=True)
+        for arm, fields in arms.items():
+            models = {}
+            for seed in args.seeds:
+                with mock.patch.object(train, "elastic_batch", affine_batch if variant == "affine" else elastic_batch):
+                    models[seed], result = train.train_model(data, TrainConfig(device=args.device, seed=seed, **fields))
+                report(args.json, variant, arm, str(seed), len(images), result.train_seconds, models[seed], real)
+            for k in args.ensembles:
+                for combo in itertools.combinations(dict.fromkeys(args.seeds), k):
+                    joined = join([models[seed] for seed in combo]).eval()
+                    report(args.json, variant, arm, "+".join(map(str, combo)), len(images), 0.0, joined, real)
 
+
+def report(as_json: bool, variant: str, arm: str, seed: str, count: int, seconds: float, model, real: dict) -> None:
+    """Score one network (or a join of several, `seed` 0+1) on every real set; one line or one JSON row."""
+    row = {"variant": variant, "recipe": arm, "seed": seed, "count": count, "train_seconds": seconds,
+           **{name: {**score(model, x, y), "cross_entropy": cross_entropy(model, x, y)} for name, (x, y) in real.items()}}
+    if as_json:
+        print(json.dumps(row), flush=True)
+        return
+    hand, fonts = row["handwriting"], row["real"]
+    wrong = round((1 - hand["accuracy"]) * hand["n"])
+    also = "".join(f"  {name} {sets['accuracy']:.2%}" for name, sets in row.items()
+                   if isinstance(sets, dict) and name not in ("handwriting", "real"))
+    print(f"{variant:<7} {arm} seed {seed}  handwriting {hand['accuracy']:.2%} ({wrong} wrong, "
+          f"A {hand['A']:.2%} B {hand['B']:.2%} C {hand['C']:.2%}, cross-entropy "
+          f"{hand['cross_entropy']:.3f})  real {fonts['accuracy']:.2%}{also}", flush=True)
 
 if __name__ == "__main__":
     try:

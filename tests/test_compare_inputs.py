@@ -89,3 +89,40 @@ def test_also_reads_an_image_folder_by_its_letter_folders_and_refuses_others(tmp
     (tmp_path / "empty").mkdir()
     with pytest.raises(LettersError, match="no PNG or JPEG"):
         compare_inputs.labelled_folder(tmp_path / "empty")
+
+
+def test_ensembles_score_every_k_of_the_seeds_joined_as_their_mean_logits(tiny_dataset, monkeypatch, capsys):
+    import json
+
+    from letters.config import TrainConfig
+    from letters.dataset import load_dataset
+    from letters.train import train_model
+
+    data = load_dataset(tiny_dataset)
+    real = (data.images[:120], data.labels[:120])  # stands in for the real sets: quick, and the oracle reads it too
+    monkeypatch.setattr(compare_inputs, "labelled", lambda name: real)
+    tiny = dict(hidden=(8,), epochs=1, batch_size=64, lr=3e-3, weight_decay=1e-4, augment=0.0)
+    monkeypatch.setattr(compare_inputs, "RECIPE", tiny)
+    monkeypatch.setattr(sys, "argv", ["compare_inputs", "--data", str(tiny_dataset), "--variants", "plain",
+                                      "--seeds", "0", "1", "2", "--ensembles", "2", "3", "--json"])
+    compare_inputs.main()
+    rows = {row["seed"]: row for row in map(json.loads, capsys.readouterr().out.splitlines())}
+    assert list(rows) == ["0", "1", "2", "0+1", "0+2", "1+2", "0+1+2"]
+    # the oracle: the same members trained again (a seed gives the same network), their logits averaged by hand
+    members = [train_model(data, TrainConfig(device="cpu", seed=seed, **tiny))[0] for seed in (0, 2)]
+    with torch.no_grad():
+        x = real[0].flatten(1).float() / 255
+        mean = sum(m(x) for m in members) / 2
+    right = (mean.argmax(1) == real[1]).float().mean()
+    assert rows["0+2"]["handwriting"]["accuracy"] == round(float(right), 4)
+    assert rows["0+2"]["handwriting"]["n"] == 120
+
+
+@pytest.mark.parametrize("sizes", [["1"], ["4"]])
+def test_ensembles_outside_two_to_the_seeds_is_one_line(sizes):
+    import subprocess
+
+    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "compare_inputs.py"), "--seeds", "0", "1", "2",
+                          "--ensembles", *sizes], capture_output=True, text=True, timeout=120)
+    assert run.returncode != 0 and "Traceback" not in run.stderr
+    assert run.stderr.strip().splitlines() == ["compare_inputs: --ensembles takes sizes from 2 to the number of --seeds (3)"]
