@@ -109,10 +109,12 @@ def _a_looped(name: str, bar: float, script: bool = False) -> Letterform:
     ))
 
 
-def _b_form(name: str, waist: float, gap: float, shape: str, one: bool = False) -> Letterform:
+def _b_form(name: str, waist: float, gap: float, shape: str, one: bool = False, dip: float = 0.0) -> Letterform:
     """B with its bowls meeting at height `waist`, starting `gap` right of the spine; `one` starts the
-    spine with a handwritten 1's flag, a short stroke rising from the left to its top."""
+    spine with a handwritten 1's flag, a short stroke rising from the left to its top; `dip` > 0 (round
+    bowls) leaves the waist that far right of the spine: a hurried hand that never goes back to it."""
     x0 = 0.1 + gap
+    xw = x0 + dip  # where the bowls meet
     spine: tuple[Piece, ...]
     bowls: tuple[Piece, ...]
     spine = (line("B.spine", (0.1, 0.0), (0.1, 1.0)),
@@ -128,8 +130,8 @@ def _b_form(name: str, waist: float, gap: float, shape: str, one: bool = False) 
     elif shape in ("round", "flag"):
         if shape == "flag":  # the pen starts well left of the spine, runs along the top into the upper bowl
             spine = (line("B.spine", (0.1, 0.0), (0.1, 1.0)), line("B.spine", (-0.3, 0.03), (0.1, 0.0), bend=-0.03))
-        bowls = (curve("B.upper_bowl", (x0, 0.0), (0.78, -0.03), (0.78, waist), (x0, waist)),
-                 curve("B.lower_bowl", (x0, waist), (1.0, waist - 0.02), (1.0, 1.03), (x0, 1.0)))
+        bowls = (curve("B.upper_bowl", (x0, 0.0), (0.78, -0.03), (0.78 + dip / 2, waist), (xw, waist)),
+                 curve("B.lower_bowl", (xw, waist), (1.0 + dip / 2, waist - 0.02), (1.0, 1.03), (x0, 1.0)))
     elif shape == "pointed":  # bowls as two wedges, like a hurried 3 against the spine
         bowls = (line("B.upper_bowl", (x0, 0.0), (0.62, waist * 0.45), bend=-0.05),
                  line("B.upper_bowl", (0.62, waist * 0.45), (x0, waist), bend=-0.05),
@@ -258,6 +260,7 @@ TEMPLATES: dict[str, tuple[Letterform, ...]] = {
         _b_form("thirteen", 0.47, 0.22, "three"),  # the 3 well clear of the spine: B read as "13" is a classic
         _b_form("flag", 0.47, 0.0, "flag"),
         _b_form("one-three", 0.47, 0.2, "three", one=True), _b_form("one-round", 0.46, 0.04, "round", one=True),
+        _b_form("shallow-waist", 0.47, 0.0, "round", dip=0.3),  # bowls joined a third of the way out: a narrow B nearly an 0
     ),
     "C": (
         _c_form("round", 0.45, 45, 0.06), _c_form("narrow", 0.36, 45, 0.05),

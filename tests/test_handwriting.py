@@ -55,6 +55,18 @@ def test_a_b_begun_as_a_handwritten_1_has_its_flag_rising_to_the_spines_top():
         assert (x1, y1) == spine[0].controls[0], (form.name, "the flag ends at the spine's top")
 
 
+def test_a_shallow_waisted_b_joins_its_bowls_away_from_the_spine_and_only_that_differs():
+    # a hurried hand that never goes back to the spine between the bowls: a narrow B nearly an 0
+    shallow = next(form for form in TEMPLATES["B"] if form.name == "shallow-waist")
+    round_b = next(form for form in TEMPLATES["B"] if form.name == "round")
+    upper, lower = (next(p for p in shallow.pieces if p.role == role) for role in ("B.upper_bowl", "B.lower_bowl"))
+    spine_x = next(p for p in shallow.pieces if p.role == "B.spine" and p.feature is None).controls[0][0]
+    assert upper.controls[-1] == lower.controls[0], "the bowls meet"
+    assert upper.controls[-1][0] >= spine_x + 0.25, "the waist stays well right of the spine"
+    assert upper.controls[0][0] == lower.controls[-1][0] == spine_x, "the bowls leave and reach the spine"
+    assert [p for p in shallow.pieces if p.role == "B.spine"] == [p for p in round_b.pieces if p.role == "B.spine"]
+
+
 @pytest.mark.parametrize("letter", CLASSES)
 def test_every_letterform_renders_with_exact_owners(letter):
     roles = letter_roles(letter)
