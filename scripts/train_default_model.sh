@@ -6,5 +6,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 letters generate --out data/glyphs --count 1000000 --seed 0 --workers 2 --force
 letters train --data data/glyphs --out letters/assets/letters-mlp.pt --hidden 512 --weight-decay 3e-5 \
-    --epochs 12 --batch-size 256 --lr 3e-3 --augment 1.5 --seed 0 --device cpu --force
+    --epochs 12 --batch-size 256 --lr 3e-3 --augment 1.5 --seed 0 --members 3 --device cpu --force
 python scripts/eval_real.py

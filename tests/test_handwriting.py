@@ -391,6 +391,29 @@ def test_shipped_model_reads_real_handwriting():
     assert evaluate_folder(model, checkpoint["classes"], root).accuracy >= 0.98
 
 
+def test_the_shipped_model_is_what_the_recipe_script_trains():
+    """README says `bash scripts/train_default_model.sh` rebuilds the shipped model: its train options
+    (three networks joined, `--members 3`) must be the ones the checkpoint records, and its shape theirs."""
+    import shlex
+    from pathlib import Path
+
+    from letters.shipped import DEFAULT_MODEL
+
+    root = Path(__file__).resolve().parent.parent
+    script = (root / "scripts" / "train_default_model.sh").read_text().replace("\\\n", " ")
+    words = shlex.split(next(line for line in script.splitlines() if line.startswith("letters train")))
+    options = dict(zip(words[2::2], words[3::2]))  # letters train --opt value ... --force (the last, alone)
+    config = torch.load(DEFAULT_MODEL, weights_only=True)
+    recorded, dims = config["train_config"], config["dims"]
+    for option, field in (("--hidden", "hidden"), ("--weight-decay", "weight_decay"), ("--epochs", "epochs"),
+                          ("--batch-size", "batch_size"), ("--lr", "lr"), ("--augment", "augment"), ("--seed", "seed"),
+                          ("--members", "members")):
+        wanted = [int(v) for v in options[option].split(",")] if field == "hidden" else type(recorded[field])(options[option])
+        assert recorded[field] == wanted, (option, recorded[field], wanted)
+    assert dims["hidden"] == [size * recorded["members"] for size in recorded["hidden"]]
+    assert len(config["metrics"]["members"]) == recorded["members"]
+
+
 def test_near_misses_never_come_out_blank_for_the_demos_detector():
     """The demo's detector draws 9,000 near misses with seed 7; one speck set came out blank
     and stopped the demo with 'no ink found'."""
