@@ -127,7 +127,9 @@ def titled_grid(tiles: list[Image.Image], titles: list[list[str]], columns: int 
         return Image.new("RGB", (10, 10), BACKGROUND)
     tw, th = tiles[0].size
     lines = max(len(t) for t in titles)
-    cw, ch = max(tw, 120) + 8, th + 14 * lines + 10
+    measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    widest = max((measure.textlength(text, font=font(11)) for caption in titles for text in caption), default=0)
+    cw, ch = max(tw, 120, int(widest) + 4) + 8, th + 14 * lines + 10  # wide enough that no caption runs under the next tile
     rows = (len(tiles) + columns - 1) // columns
     out = Image.new("RGB", (cw * min(columns, len(tiles)), ch * rows), BACKGROUND)
     draw = ImageDraw.Draw(out)

@@ -90,3 +90,15 @@ def test_a_table_is_drawn_from_its_columns_in_both_places():
     text = console.export_text()
     assert [c.header for c in terminal_table(table).columns] == ["name", "value", "terminal only"]
     assert "two" in text and "one" not in text and "0.25" in text and "report only" not in text
+
+
+def test_a_grid_is_wide_enough_that_no_caption_runs_under_the_next_tile():
+    from PIL import Image, ImageDraw
+
+    from letters.pictures import font, titled_grid
+
+    tile = Image.new("RGB", (84, 84), "white")
+    long = "L1.1042 A.right_diagonal (a long unit label)"
+    grid = titled_grid([tile, tile], [[long], ["B"]], columns=2)
+    width = ImageDraw.Draw(Image.new("RGB", (1, 1))).textlength(long, font=font(11))
+    assert grid.width >= 2 * width  # two cells, each at least as wide as the longest caption
