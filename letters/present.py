@@ -146,7 +146,7 @@ def errors_sheet(evaluation: Evaluation) -> Image.Image:
         if image is None:
             continue
         tiles.append(gray_tile(image.flatten().tolist(), zoom=3))
-        caption = [f"{w.true} -> {w.prediction}  P({w.true}) {w.probability_true:.2f}", Path(w.path).name[:20]]
+        caption = [f"{w.true} -> {w.prediction}  P({w.true}) {w.probability_true:.2f}", Path(w.path).name]
         if w.explanation:
             caption.append(f"L{w.explanation[0].layer}.{w.explanation[0].unit} {w.explanation[0].label}")  # titled_grid widens to fit
         titles.append(caption)
