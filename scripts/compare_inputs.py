@@ -201,11 +201,11 @@ def report(as_json: bool, variant: str, arm: str, seed: str, count: int, seconds
         return
     hand, fonts = row["handwriting"], row["real"]
     wrong = round((1 - hand["accuracy"]) * hand["n"])
-    also = "".join(f"  {name} {sets['accuracy']:.2%}" for name, sets in row.items()
-                   if isinstance(sets, dict) and name not in ("handwriting", "real"))
+    also = "".join(f"  {name} {row[name]['accuracy']:.2%}" for name in real if name not in ("handwriting", "real"))
     print(f"{variant:<7} {arm} seed {seed}  handwriting {hand['accuracy']:.2%} ({wrong} wrong, "
           f"A {hand['A']:.2%} B {hand['B']:.2%} C {hand['C']:.2%}, cross-entropy "
           f"{hand['cross_entropy']:.3f})  real {fonts['accuracy']:.2%}{also}", flush=True)
+
 
 if __name__ == "__main__":
     try:
