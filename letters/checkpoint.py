@@ -111,13 +111,43 @@ def _check_contents(path: Path, checkpoint: dict) -> None:
     if dims.get("outputs") != len(classes):
         raise LettersError(f"{bad}: it has {dims.get('outputs')!r} outputs for {len(classes)} classes; "
                            "retrain it with letters train")
+    _check_weights(bad, state, "")
+    if checkpoint.get("novelty") is not None:
+        _check_detector(bad, checkpoint["novelty"])
+
+
+def _check_weights(bad: str, state, what: str) -> None:
+    """Tensors of float32 (what letters train writes: float16 loses weights, integers are not weights and
+    complex numbers would silently lose their imaginary part), every one finite."""
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
-        raise LettersError(f"{bad}: model_state_dict does not hold tensors; retrain it with letters train")
-    diverged = [name for name, tensor in state.items()
-                if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all())]
+        raise LettersError(f"{bad}: {what}model_state_dict does not hold tensors; retrain it with letters train")
+    odd = [(name, t.dtype) for name, t in state.items() if t.dtype != torch.float32]
+    if odd:
+        raise LettersError(f"{bad}: {what}{odd[0][0]} holds {str(odd[0][1]).replace('torch.', '')} numbers, not float32; "
+                           "retrain it with letters train")
+    diverged = [name for name, tensor in state.items() if not bool(torch.isfinite(tensor).all())]
     if diverged:
-        raise LettersError(lambda setting: f"{bad}: {diverged[0]} holds NaN or infinite weights (a diverged run); "
+        raise LettersError(lambda setting: f"{bad}: {what}{diverged[0]} holds NaN or infinite weights (a diverged run); "
                                            f"retrain it with a lower {setting('lr')}")
+
+
+def _check_detector(bad: str, entry) -> None:
+    """The none-of-the-letters detector is checked as strictly as the classifier, so every command
+    refuses the same checkpoints (and `classify` never refuses one that `analyze` accepted)."""
+    damaged = f"{bad}: its none-of-the-letters detector is damaged"
+    try:
+        dims = ModelDims.from_dict(entry["dims"])
+        threshold = float(entry["threshold"])
+        state = entry["model_state_dict"]
+    except (KeyError, TypeError, ValueError):
+        raise LettersError(f"{damaged} (missing or malformed dims, threshold or weights); retrain it with letters train") from None
+    if dims.inputs != INPUTS or dims.outputs != 2 or not 0.0 < threshold < 1.0:
+        raise LettersError(f"{damaged} (dims or threshold out of range); retrain it with letters train")
+    _check_weights(bad, state, "its detector's ")
+    try:
+        LetterMLP(dims).load_state_dict(state)
+    except (RuntimeError, ValueError, LettersError) as error:
+        raise LettersError(f"{damaged} ({str(error).splitlines()[0][:80]}); retrain it with letters train") from None
 
 
 def load_model(path: str | Path, device: str | torch.device = "cpu") -> tuple[LetterMLP, dict]:

@@ -80,8 +80,9 @@ class LettersGroup(TyperGroup):
             typer.echo("letters: stopped", err=True)
             code = 130
         except LettersError as error:  # settings named by their flags here, by their fields in the library
-            typer.echo(f"letters: error: {_one_line(error.cli_line)}", err=True)
-            code = EXIT_ERROR
+            word = "stopped" if error.exit_code == 130 else "error"
+            typer.echo(f"letters: {word}: {_one_line(error.cli_line)}", err=True)
+            code = error.exit_code
         except (KeyboardInterrupt, _Interrupted):
             typer.echo("letters: stopped by Ctrl-C; nothing half-written was left", err=True)
             code = 130
@@ -154,6 +155,10 @@ def _finite(obj):
     """NaN and infinities as None (JSON null): json.dumps would write NaN, which is not JSON."""
     if isinstance(obj, float):
         return obj if math.isfinite(obj) else None
+    if isinstance(obj, str):
+        from .present import json_text
+
+        return json_text(obj)
     if isinstance(obj, dict):
         return {k: _finite(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
@@ -169,7 +174,9 @@ def _report_failed(failed) -> None:
     """One line on stderr per input file that could not be used; the command then exits 1, after its work."""
     for item in failed:
         path, error = (item["path"], item["error"]) if isinstance(item, dict) else (item.path, item.error)
-        typer.echo(f"letters: error: {path}: {error}", err=True)
+        from .present import printable
+
+        typer.echo(f"letters: error: {printable(path)}: {error}", err=True)
 
 
 def _parse_hidden(text: str) -> tuple[int, ...]:
@@ -261,7 +268,12 @@ def train(
         console.print(training_summary(result))
     _report_failed(result.failed)
     if result.interrupted:
-        typer.echo("letters: stopped by Ctrl-C; kept the best checkpoint so far", err=True)
+        typer.echo(f"letters: stopped by Ctrl-C; kept the best checkpoint so far (epoch {result.best_epoch} of "
+                   f"{result.epochs_run} run), without a none-of-the-letters detector", err=True)
+        raise typer.Exit(130)
+    if result.detector == "interrupted":
+        typer.echo(f"letters: stopped by Ctrl-C while fitting the none-of-the-letters detector; saved the classifier "
+                   f"(all {result.epochs_run} epochs) without it", err=True)
         raise typer.Exit(130)
     if result.failed:
         raise typer.Exit(EXIT_ERROR)
@@ -280,6 +292,10 @@ def classify(
     """Say whether each drawing is an A, a B or a C, with probabilities."""
     config = ClassifyConfig(min_confidence=min_confidence)
     config.validate()
+    if save_input is not None:
+        from .files import check_output_file
+
+        check_output_file(save_input, "--save-input ")
     from .checkpoint import load_model
     from .novelty import load_novelty
     from .predict import classify as classify_loaded
@@ -288,6 +304,10 @@ def classify(
     from .shipped import DEFAULT_MODEL
 
     net, checkpoint = load_model(model or DEFAULT_MODEL)
+    if checkpoint.get("novelty") is None:
+        why = checkpoint.get("novelty_missing") or "it was trained without one"
+        typer.echo(f"letters: note: this model has no none-of-the-letters detector ({_one_line(why)}), so a drawing "
+                   "that is none of A, B, C is not flagged unsure", err=True)
     loaded = load_inputs(paths)
     predictions = classify_loaded(net, checkpoint["classes"], loaded, config.min_confidence, load_novelty(checkpoint))
     if save_input is not None:
@@ -334,8 +354,12 @@ def evaluate(
     from .present import as_json, errors_sheet, evaluation_summary, evaluation_tables, explanation_lines
     from .shipped import DEFAULT_MODEL
 
-    if errors is not None and errors.is_dir():
-        raise LettersError(f"--errors {errors} is a folder; give a PNG file path such as {errors / 'errors.png'}")
+    if errors is not None:
+        if errors.is_dir() and not errors.is_symlink():
+            raise LettersError(f"--errors {errors} is a folder; give a PNG file path such as {errors / 'errors.png'}")
+        from .files import check_output_file
+
+        check_output_file(errors, "--errors ")
     net, checkpoint = load_model(model or DEFAULT_MODEL)
     result = evaluate_folder(net, checkpoint["classes"], folder, worst=max(0, worst))
     if explain:
@@ -423,8 +447,10 @@ def morph(
     """Morph a stroke into its lookalike (B's upper bowl into C's top curve, ...) and watch P(C) and the units."""
     config = MorphConfig(steps=steps, samples=samples, seed=seed, probes=probes)
     config.validate()
-    if out is not None and out.exists() and not out.is_dir():
-        raise LettersError(f"--out {out} is a file; give a folder for morph.png and morph.html")
+    if out is not None:
+        from .files import check_output_folder
+
+        check_output_folder(out, ("morph.png", "morph.html"), "--out ")
     from .checkpoint import load_model
     from .experiments import MORPHS, morph_json, run_morph
     from .shipped import DEFAULT_MODEL
@@ -487,10 +513,12 @@ def decay(
         changes["handwriting"] = ""
     config = replace(base, **changes)
     config.validate()
-    if out is not None and out.exists() and not out.is_dir():
-        raise LettersError(f"--out {out} is a file; give a folder for decay.png and decay.html")
-    if not no_cache and cache.exists() and not cache.is_dir():
-        raise LettersError(f"--cache {cache} is a file; give a folder")
+    from .files import check_output_folder
+
+    if out is not None:
+        check_output_folder(out, ("decay.png", "decay.html"), "--out ")
+    if not no_cache:
+        check_output_folder(cache, (), "--cache ")
     from .devices import resolve_device
     from .experiments import decay_json, grid, run_decay_sweep
 
@@ -501,6 +529,9 @@ def decay(
             progress.update(task, completed=done, total=total, description=text)
 
         report = run_decay_sweep(config, None if no_cache else cache, on_cell)
+    if report.damaged:
+        typer.echo(f"letters: note: {len(report.damaged)} damaged cache entries were trained again and replaced "
+                   f"(first: {report.damaged[0]})", err=True)
     files = {}
     if out is not None:
         from .experiment_report import write_decay_report
@@ -569,15 +600,17 @@ def draw(
     collect: Annotated[Optional[Path], typer.Option(help="Folder: buttons A, B, C file the drawing under DIR/A/, DIR/B/, DIR/C/.")] = None,
     no_browser: Annotated[bool, typer.Option("--no-browser", help="Print the address only; do not open a browser.")] = False,
     probes: Annotated[int, typer.Option(help="Probe samples per stroke for the unit labels; fewer start faster.")] = DRAW.probes,
+    allow_host: Annotated[Optional[list[str]], typer.Option("--allow-host", help="Also answer to this Host name (repeatable), e.g. this machine's name when serving on 0.0.0.0.")] = None,
 ):
     """Draw a letter in the browser and watch the hidden units fire, stroke by stroke."""
-    config = DrawConfig(host=host, port=port, probes=probes)
+    config = DrawConfig(host=host, port=port, probes=probes, allow_host=tuple(allow_host or ()))
     config.validate()
     from .drawpad import Pad
     from .drawserver import DrawServer
     from .shipped import DEFAULT_MODEL
+    from .strokes import CLASSES
 
-    server = DrawServer(config, collect)  # binds now: a busy port fails before the slow part
+    server = DrawServer(config, collect, CLASSES)  # binds now: a busy port fails before the slow part
     try:
         typer.echo("letters draw: labelling the hidden units from probe strokes (a few seconds)", err=True)
         pad = Pad.load(model or DEFAULT_MODEL, config)
@@ -589,7 +622,9 @@ def draw(
     torch.set_num_threads(1)  # one small forward pass a request: more threads only contend
     server.attach(pad)
     if server.warning:
-        typer.echo(f"letters draw: warning: {server.warning}", err=True)
+        from .errors import flag_name, worded
+
+        typer.echo(f"letters draw: warning: {worded(server.warning, flag_name)}", err=True)
     typer.echo(f"letters draw: serving {server.url}  (Ctrl-C stops it)")
     if collect is not None:
         typer.echo(f"letters draw: buttons A, B and C file drawings under {collect}")

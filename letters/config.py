@@ -142,6 +142,9 @@ class TrainConfig:
     dropout: float = 0.0  # share of hidden units zeroed at random in each training step (0: off)
     label_smoothing: float = 0.0  # share of each target spread evenly over all the letters, as torch does (0: plain cross-entropy)
     members: int = 1  # networks trained alone (seeds seed, seed + 1, ...) and joined into one: logits averaged
+    optimizer: str = "adam"  # "adam" (per-weight step sizes) or "sgd" (Nesterov momentum 0.9), for the dead-units study
+    bias_init: float | None = None  # every hidden unit's starting bias; None: Glorot-uniform like the weights
+    warmup: float = 0.0  # share of the steps over which the learning rate rises linearly from 0 (0: none)
 
     def as_dict(self) -> dict:
         d = asdict(self)
@@ -173,6 +176,12 @@ class TrainConfig:
             raise OptionError("label_smoothing", f"{self.label_smoothing}: use 0 (off) up to below 1, e.g. 0.1")
         if self.penalty not in ("l2", "l1"):
             raise OptionError("penalty", f"{self.penalty!r}: use l2 or l1")
+        if self.optimizer not in ("adam", "sgd"):
+            raise OptionError("optimizer", f"{self.optimizer!r}: use adam or sgd")
+        if self.bias_init is not None and not (math.isfinite(self.bias_init) and abs(self.bias_init) <= 10):
+            raise OptionError("bias_init", f"{self.bias_init}: use a finite starting bias between -10 and 10")
+        if not 0.0 <= self.warmup < 1.0:
+            raise OptionError("warmup", f"{self.warmup}: use 0 (none) up to below 1, a share of the steps")
 
 
 MAX_MEMBERS = 8  # networks one training run may join; each costs one network's training time
@@ -277,6 +286,9 @@ class DrawConfig:
     max_body: int = 1 << 20  # bytes per request; a long, slow drawing is about 100 kB of JSON
     max_strokes: int = 100  # strokes per drawing
     max_points: int = 20_000  # points over all strokes; the page sends about 60 a second of drawing
+    allow_host: tuple[str, ...] = ()  # more Host names to answer to (a served machine's own name); never any name
+    large_in_flight: int = 2  # drawings over 64 kB at once; more are answered 503 at once (a flood stays cheap)
+    small_in_flight: int = 32  # smaller requests at once: each takes milliseconds
 
     def validate(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -348,3 +360,32 @@ class DecayConfig:
 
 QUICK_DECAY = DecayConfig(sizes=(150, 600), seeds=3, decays=(0.0, 1e-4, 1e-3, 1e-2), steps=300, test_count=600,
                           probes=15)  # the small grid of `letters decay --quick`: under a minute on two cores
+
+
+def with_changes(config, text: str):
+    """`config` with the fields that `text` names changed: "lr=1e-3,augment=0" (typed as the fields'
+    defaults; a tuple of ints is written 256x128, None as none). "base" or "" changes nothing.
+    OptionError for an unknown field or a value of the wrong type; the result is not validated."""
+    from dataclasses import fields, replace
+
+    known = {f.name: f for f in fields(config)}
+    changes: dict = {}
+    for item in [] if text in ("", "base") else text.split(","):
+        key, sep, value = item.partition("=")
+        if not sep or key not in known:
+            raise OptionError("changes", f"{text!r}: write base or FIELD=VALUE[,FIELD=VALUE] of {type(config).__name__}")
+        default = getattr(config, key)
+        try:
+            if value == "none":
+                changes[key] = None
+            elif isinstance(default, tuple):
+                changes[key] = tuple(type(default[0])(v) for v in value.split("x"))
+            elif isinstance(default, bool):
+                changes[key] = value.lower() in ("1", "true", "yes")
+            elif default is None:
+                changes[key] = float(value)
+            else:
+                changes[key] = type(default)(value)
+        except (ValueError, IndexError):
+            raise OptionError("changes", f"{text!r}: {key} takes a value like {default!r}") from None
+    return replace(config, **changes)

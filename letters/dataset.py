@@ -35,6 +35,7 @@ VERSION = 1
 TENSOR_FILE = "glyphs.pt"
 META_FILE = "meta.json"
 SHEET_FILE = "sheet.png"
+MANIFEST_FILE = "manifest.sha256"  # every file write_dataset made, with its hash: what --force may delete
 
 
 
@@ -64,18 +65,44 @@ def _write_pngs(folder: Path, images: torch.Tensor, labels: torch.Tensor) -> Non
             folder / CLASSES[label] / f"{i:06d}.png")
 
 
-DATASET_FILES = {TENSOR_FILE, META_FILE, SHEET_FILE, "png"}  # everything write_dataset puts in a folder
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
-def _is_letters_dataset(folder: Path) -> bool:
-    """A folder that write_dataset made and nothing else: its meta.json has our format, and
-    it holds no file of anyone else's (which --force would delete)."""
+def write_manifest(folder: Path) -> None:
+    """Record every file under `folder` with its hash (sha256sum's format), as the last file written."""
+    names = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+    (folder / MANIFEST_FILE).write_text("".join(f"{_sha256(folder / n)}  {n}\n" for n in names))
+
+
+def stranger(folder: Path) -> str | None:
+    """The first thing under `folder` that write_dataset did not make, as a path, or None when every
+    file is one its manifest names with the same hash (and every folder holds only those). A link is
+    always a stranger, and so is everything in a folder with no manifest."""
     try:
-        meta = json.loads((folder / META_FILE).read_text())
-        names = {p.name for p in folder.iterdir()}
+        lines = (folder / MANIFEST_FILE).read_text(encoding="utf-8").splitlines()
+        recorded = dict(reversed(line.split("  ", 1)) for line in lines)
     except (OSError, UnicodeDecodeError, ValueError):
-        return False
-    return isinstance(meta, dict) and meta.get("format") == FORMAT and names <= DATASET_FILES
+        return f"{folder / MANIFEST_FILE} (missing or unreadable: the folder was not made by this letters)"
+    folders = {str(Path(n).parent) for n in recorded} | {"png", *(f"png/{c}" for c in CLASSES)}
+    pending = [folder]
+    while pending:
+        with os.scandir(pending.pop()) as entries:
+            for entry in sorted(entries, key=lambda e: e.name):
+                name = str(Path(entry.path).relative_to(folder))
+                if entry.is_symlink():
+                    return entry.path
+                if entry.is_dir():
+                    if name not in folders:
+                        return entry.path
+                    pending.append(Path(entry.path))
+                elif name != MANIFEST_FILE and (not entry.is_file() or recorded.get(name) != _sha256(Path(entry.path))):
+                    return entry.path
+    return None
 
 
 def check_destination(out: Path, force: bool) -> None:
@@ -85,15 +112,18 @@ def check_destination(out: Path, force: bool) -> None:
     where = out.resolve()
     if where == Path.cwd().resolve() or where in Path.cwd().resolve().parents or not where.name:
         raise OptionError("out", f"{out} is the current folder or one above it; give a new folder, e.g. data/glyphs")
+    if out.is_symlink():
+        raise OptionError("out", f"{out} is a symbolic link; give the folder itself (the link would be replaced)")
     if out.exists() and not out.is_dir():
         raise OptionError("out", f"{out} is a file; give a folder path")
     if out.is_dir() and any(out.iterdir()):
         if not force:
             raise OptionError("out", lambda name: f"{out} already exists and is not empty; add {name('force')} to replace it")
-        if not _is_letters_dataset(out):
-            raise OptionError("out", lambda name: f"{out} is not a letters dataset (only glyphs.pt, meta.json, sheet.png "
-                                                  f"and png/ made by letters generate); {name('force')} replaces only "
-                                                  "those, choose another folder")
+        first = stranger(out)
+        if first is not None:
+            raise OptionError("out", lambda name: f"{out} holds what letters generate did not make ({first}); "
+                                                  f"{name('force')} replaces only a dataset's own files: move it out "
+                                                  "or choose another folder")
     parent = where.parent
     probe = parent
     while not probe.exists():
@@ -186,6 +216,7 @@ def write_dataset(out: Path, config: DatasetConfig, force: bool = False, progres
         render_sheet(tensors["images"], tensors["owners"], tensors["labels"]).save(staging / SHEET_FILE)
         if config.png:
             _write_pngs(staging / "png", tensors["images"], tensors["labels"])
+        write_manifest(staging)
         replace_folder(staging, out, force)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

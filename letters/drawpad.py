@@ -50,7 +50,10 @@ class Stroke:
 def _number(value, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise BadDrawing(f"{what} is not a number")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        raise BadDrawing(f"{what} is too large") from None
     if not math.isfinite(value):
         raise BadDrawing(f"{what} is not a finite number")
     return value

@@ -25,13 +25,14 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from .config import DrawConfig
 from .drawpad import BadDrawing, Pad, file_drawing, parse_strokes, png_bytes, render
-from .errors import LettersError, OptionError
+from .errors import LettersError, OptionError, Wording
+from .files import check_output_folder
 
 if TYPE_CHECKING:
     import uvicorn
@@ -46,6 +47,32 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
+
+
+class Gate:
+    """A bound on drawings in flight, so a flood of large ones cannot stall the server: at most
+    `large` requests over LARGE_BODY bytes (or of unknown length) and `small` others at once; one
+    more is answered 503 at once, before its body is read. The event loop is one thread, so plain
+    counters suffice."""
+
+    LARGE_BODY = 64 * 1024  # bytes: a long drawing of a few letters is about 20 kB of JSON
+
+    def __init__(self, large: int, small: int):
+        self.limits = {"large": large, "small": small}
+        self.busy = {"large": 0, "small": 0}
+
+    def lane(self, request: Request) -> str:
+        length = request.headers.get("content-length")
+        return "small" if length is not None and length.isdigit() and int(length) <= self.LARGE_BODY else "large"
+
+    def enter(self, lane: str) -> bool:
+        if self.busy[lane] >= self.limits[lane]:
+            return False
+        self.busy[lane] += 1
+        return True
+
+    def leave(self, lane: str) -> None:
+        self.busy[lane] -= 1
 
 
 class Refused(Exception):
@@ -67,11 +94,12 @@ def _decode_json(body: bytes):
         raise Refused(400, "the body is not valid JSON") from None
 
 
-def create_app(pad: Pad, token: str, collect: Path | None = None, allowed_hosts: list[str] | None = None,
+def create_app(pad: Pad, token: str, collect: Path | None = None, hosts: list[str] | None = None,
                config: DrawConfig | None = None) -> Starlette:
-    """The app for one run. `allowed_hosts`: the Host names it answers to (None: any, for a
-    wildcard bind); a page reached under another name (DNS rebinding) is refused."""
+    """The app for one run. `hosts`: the Host names it answers to (None: this machine's own names);
+    a page reached under another name (DNS rebinding) is refused."""
     config = config or pad.config
+    gate = Gate(config.large_in_flight, config.small_in_flight)
     nonce = secrets.token_urlsafe(16)
     page = (resources.files("letters").joinpath(PAGE).read_text(encoding="utf-8").replace("__LETTERS_TOKEN__", token)
             .replace("__LETTERS_NONCE__", nonce).replace("__LETTERS_COLLECT__", "true" if collect else "false"))
@@ -108,18 +136,30 @@ def create_app(pad: Pad, token: str, collect: Path | None = None, allowed_hosts:
         return data
 
     def api(handler):
-        """Token and origin first; a refusal or a failure becomes one line, never a traceback."""
+        """Token and origin first, then a place in the gate; a refusal or a failure becomes one line,
+        never a traceback."""
         async def endpoint(request: Request) -> Response:
             started = time.perf_counter()
+            lane = gate.lane(request) if request.method == "POST" else None
             try:
                 check(request)
-                response = await handler(request)
+                if lane is not None and not gate.enter(lane):
+                    raise Refused(503, "too many drawings at once; try again in a moment")
+                try:
+                    response = await handler(request)
+                finally:
+                    if lane is not None:
+                        gate.leave(lane)
             except Refused as refused:
                 return _json_error(refused.status, refused.reason)
             except BadDrawing as bad:
                 return _json_error(400, str(bad))
+            except ClientDisconnect:  # the client went away mid-body: nobody to answer, nothing wrong here
+                return Response(status_code=400)
             except LettersError as error:
                 return _json_error(422, str(error))
+            except OSError as error:  # filing a drawing: the disk, not the request
+                return _json_error(503, f"cannot file the drawing ({(error.strerror or str(error)).lower()})")
             except Exception as error:  # noqa: BLE001 - the server keeps serving, the page gets a line
                 reason = " ".join(str(error).split())[:200]
                 print(f"letters draw: internal error: {type(error).__name__}: {reason}", file=sys.stderr)
@@ -165,8 +205,16 @@ def create_app(pad: Pad, token: str, collect: Path | None = None, allowed_hosts:
         Route("/api/png", api(picture), methods=["POST"]),
         Route("/api/collect", api(collect_drawing), methods=["POST"]),
     ]
-    middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts or ["*"])]
+    middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=hosts or list(LOCAL_HOSTS))]
     return Starlette(routes=routes, middleware=middleware)
+
+
+def allowed_hosts(config: DrawConfig) -> list[str]:
+    """The Host names the server answers to, whatever address it listens on: this machine's own names,
+    the address it was given (unless a wildcard) and every --allow-host. Never "any": a page on another
+    site whose name resolves here (DNS rebinding) must not reach the token."""
+    named = [] if config.host in WILDCARD_HOSTS else [config.host]
+    return list(dict.fromkeys([*LOCAL_HOSTS, *named, *config.allow_host]))
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -193,11 +241,14 @@ class DrawServer:
     """One run: binds at once (so a busy port fails before the slow start-up), then serves a Pad.
     `url`, `warning` (None when only this machine can reach it), `run()`, `stop()`."""
 
-    def __init__(self, config: DrawConfig, collect: Path | None = None):
+    def __init__(self, config: DrawConfig, collect: Path | None = None, classes: tuple[str, ...] = ()):
         if collect is not None:
             collect = Path(collect)
-            if collect.exists() and not collect.is_dir():
-                raise OptionError("collect", f"{collect} is a file; give a folder for A/, B/ and C/")
+            check_output_folder(collect, (), lambda name: f"{name('collect')} ")
+            for letter in classes:  # each letter's folder: a real folder or nothing yet, never a file or a link
+                sub = collect / letter
+                if sub.is_symlink() or (sub.exists() and not sub.is_dir()):
+                    raise OptionError("collect", f"{collect}: {sub} is a file or a link, not a folder; move it away")
         self.config, self.collect = config, collect
         self.sock = bind(config.host, config.port)
         self.port = self.sock.getsockname()[1]
@@ -205,9 +256,12 @@ class DrawServer:
         self.local = config.host in LOCAL_HOSTS
         shown = "127.0.0.1" if self.wildcard else config.host
         self.url = f"http://{'[' + shown + ']' if ':' in shown else shown}:{self.port}/"
-        self.warning = None if self.local else (
-            f"serving on {config.host}, not 127.0.0.1: anyone who can reach this machine can open the page, "
-            "drive the network" + (" and file drawings" if collect else ""))
+        self.hosts = allowed_hosts(config)
+        self.warning: Wording | None = None if self.local and not config.allow_host else (
+            lambda name: f"serving on {config.host}, not only 127.0.0.1: other machines on your network can open the "
+                         "page, drive the network" + (" and file drawings" if collect else "") + "; it answers only to "
+                         f"the host names {', '.join(self.hosts)} (add more with {name('allow_host')}), so a web site "
+                         "you visit cannot reach it by DNS rebinding")
         self.server: uvicorn.Server | None = None
 
     def attach(self, pad: Pad) -> None:
@@ -216,8 +270,7 @@ class DrawServer:
 
         if self.collect is not None:
             self.collect.mkdir(parents=True, exist_ok=True)
-        hosts = None if self.wildcard else sorted({self.config.host, *(LOCAL_HOSTS if self.local else ())})
-        self.app = create_app(pad, secrets.token_urlsafe(24), self.collect, hosts, self.config)
+        self.app = create_app(pad, secrets.token_urlsafe(24), self.collect, self.hosts, self.config)
         self.server = uvicorn.Server(uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off",
                                                     timeout_graceful_shutdown=3))
 

@@ -39,6 +39,8 @@ class LettersError(Exception):
     """A problem with the user's input, reported as one line without a traceback.
     `str(error)` names settings as the library does; `cli_line` as the command line does."""
 
+    exit_code = 1  # the command's exit status; a Ctrl-C that stopped the work says 130
+
     def __init__(self, message: Wording):
         super().__init__(worded(message))
         self.cli_line = worded(message, flag_name)

@@ -14,15 +14,17 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import random
+import stat
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 import torch
 
 from .config import AnalysisConfig, DecayConfig, GeneratorConfig, MorphConfig
-from .errors import OptionError
+from .errors import LettersError, OptionError
 from .files import atomic_file
 from .glyphs import render_parts, sample_seed
 from .model import LetterMLP
@@ -502,6 +504,7 @@ class DecayReport:
     trained: int  # cells trained in this run
     cached: int  # cells read from the cache
     seconds: float
+    damaged: list = field(default_factory=list)  # cache entries that were unreadable or out of range: retrained
 
 
 def cell_key(config: DecayConfig, size: int, seed: int, penalty: str, strength: float, handwriting: str) -> str:
@@ -622,12 +625,46 @@ def grid(config: DecayConfig) -> list[tuple[int, int, str, float]]:
             for penalty, strength in runs]
 
 
-def _read_cell(path: Path) -> Cell | None:
+RATES = ("train_accuracy", "test_accuracy", "handwriting_accuracy", "upper_bowl_called_c", "left_diagonal_called_c",
+         "spine_called_c", "test_b_called_c", "test_a_called_c", "handwriting_b_called_c", "handwriting_a_called_c")
+COUNTS = ("clean_detectors", "bias_only_units", "dead_units")
+
+
+def _valid_cell(d, spec: tuple) -> bool:
+    """A cache entry that is a Cell of the grid point `spec` whose every number is in its range."""
+    names = [f.name for f in fields(Cell)]
+    if not isinstance(d, dict) or sorted(d) != sorted(names):
+        return False
+
+    def number(v, lo=-math.inf, hi=math.inf) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and lo <= v <= hi
+
+    nullable = {"handwriting_accuracy", "handwriting_gap", "handwriting_b_called_c", "handwriting_a_called_c"}
+    return ((d["size"], d["seed"], d["penalty"], d["strength"]) == tuple(spec)
+            and all(number(d[k], 0.0, 1.0) or (k in nullable and d[k] is None) for k in RATES)
+            and all(number(d[k], -1.0, 1.0) or (k in nullable and d[k] is None) for k in ("gap", "handwriting_gap"))
+            and all(isinstance(d[k], int) and not isinstance(d[k], bool) and d[k] >= 0 for k in COUNTS)
+            and all(isinstance(d[k], list) and all(number(v, 0.0) for v in d[k]) for k in ("weight_norms", "weight_l1"))
+            and number(d["seconds"], 0.0))
+
+
+def _read_cell(path: Path, spec: tuple) -> tuple[Cell | None, bool]:
+    """(the cached cell or None, whether a file was there but damaged). A cache entry that is not a
+    regular file (a link, a FIFO that would block the read forever, a folder) is refused in one line."""
     try:
-        d = json.loads(path.read_text())
-        return Cell(**d)
-    except (OSError, ValueError, TypeError):
-        return None  # missing or damaged: train it again
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return None, False
+    except OSError as error:
+        raise LettersError(f"cache entry {path} cannot be read ({error.strerror or error}); remove it") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise LettersError(f"cache entry {path} is not a regular file (a link, FIFO or folder); remove it or give "
+                           "another cache folder")
+    try:
+        d = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None, True
+    return (Cell(**d), False) if _valid_cell(d, spec) else (None, True)
 
 
 def run_decay_sweep(config: DecayConfig, cache: Path | None, progress=None) -> DecayReport:
@@ -642,10 +679,12 @@ def _sweep(config: DecayConfig, cache: Path | None, progress) -> DecayReport:
     handwriting = _handwriting(config.handwriting)
     n_hw = "" if handwriting is None else hashlib.sha256(
         handwriting[0].numpy().tobytes() + handwriting[1].numpy().tobytes()).hexdigest()
-    cells, missing = {}, []
+    cells, missing, damaged = {}, [], []
     for spec in grid(config):
         key = cell_key(config, *spec, n_hw)
-        cell = _read_cell(cache / f"{key}.json") if cache else None
+        cell, bad = _read_cell(cache / f"{key}.json", spec) if cache else (None, False)
+        if bad and cache:
+            damaged.append(str(cache / f"{key}.json"))  # retrained below, and the entry replaced
         if cell is not None:
             cells[spec] = cell
         else:
@@ -669,7 +708,7 @@ def _sweep(config: DecayConfig, cache: Path | None, progress) -> DecayReport:
     ordered = [cells[spec] for spec in grid(config)]
     points = summarise(ordered)
     report = DecayReport(asdict(config), ordered, points, {}, len(missing), total - len(missing),
-                         round(time.perf_counter() - started, 3))
+                         round(time.perf_counter() - started, 3), damaged)
     report.verdicts = decay_verdicts(report)
     return report
 

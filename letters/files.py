@@ -2,9 +2,11 @@
 
 Checkpoints, pictures and the report all go through `atomic_file`, so an interrupted
 write never leaves a half-written file where a complete one is expected. It refuses a
-target that exists and is not a regular file (a device, a FIFO, a folder), and removes
-the temporary files of writers that were killed (their process is gone, or, for the names
-older versions wrote without a process id, the file has not been touched for an hour).
+target that is a symbolic link (never written through: its target may be anyone's file) or
+that exists and is not a regular file (a device, a FIFO, a folder), keeps a replaced file's
+mode, and removes the temporary files of writers that were killed (their process is gone,
+or, for the names older versions wrote without a process id, the file has not been touched
+for an hour). `check_output_file` and `check_output_folder` say all that before any work starts.
 """
 
 from __future__ import annotations
@@ -34,22 +36,67 @@ def process_alive(pid: int) -> bool:
 
 
 def check_regular_target(path: Path, what: Wording = "") -> Path:
-    """`path` itself, or the file a symlink points to; LettersError if it exists and is not a regular file.
+    """`path`; LettersError if it is a symbolic link, or exists and is not a regular file.
     `what` names the target before its path (a Wording: it may name a setting)."""
     path = Path(path)
-    if path.is_symlink():
-        path = path.resolve()
     try:
-        mode = os.stat(path).st_mode
+        mode = os.lstat(path).st_mode
     except FileNotFoundError:
         return path
     except OSError as error:
         why = error.strerror or error
         raise LettersError(lambda name: f"{worded(what, name)}{path} cannot be checked ({why})") from None
+    if stat.S_ISLNK(mode):
+        raise LettersError(lambda name: f"{worded(what, name)}{path} is a symbolic link; letters never writes through "
+                                        "one (it would replace the file it points to): remove the link or choose another path")
     if not stat.S_ISREG(mode):
         kind = "a folder" if stat.S_ISDIR(mode) else "a device, FIFO or socket"
         raise LettersError(lambda name: f"{worded(what, name)}{path} exists and is {kind}, not a regular file; refusing to replace it")
     return path
+
+
+def _writable_folder(folder: Path, what: Wording) -> None:
+    """LettersError unless a file can be created in `folder` (or, when it does not exist yet, in the nearest
+    folder above it): tried for real, with a temporary file that is removed at once."""
+    probe = Path(folder)
+    while not os.path.lexists(probe):
+        probe = probe.parent
+    if not probe.is_dir():
+        raise LettersError(lambda name: f"{worded(what, name)}{folder} cannot be made: {probe} is a file, not a folder")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".letters-check.{os.getpid()}.", suffix=".tmp", dir=probe)
+    except OSError as error:
+        raise LettersError(lambda name: f"{worded(what, name)}{folder} cannot be written "
+                                        f"({(error.strerror or str(error)).lower()}); choose another place") from None
+    os.close(fd)
+    os.unlink(tmp)
+
+
+def check_output_file(path: str | Path, what: Wording = "") -> Path:
+    """Everything that would stop a later atomic_file(path), checked now, before the work: a link or a
+    special file at `path`, or a folder that cannot be written. `what` names it in the message."""
+    path = check_regular_target(Path(path), what)
+    _writable_folder(path.parent, what)
+    return path
+
+
+def check_output_folder(folder: str | Path, names=(), what: Wording = "") -> Path:
+    """A folder that files named `names` will be written into: not a file, writable, and none of those
+    names a link or a special file. A folder the user named may itself be a link to a folder."""
+    folder = Path(folder)
+    if os.path.lexists(folder) and not folder.is_dir():
+        raise LettersError(lambda name: f"{worded(what, name)}{folder} is a file; give a folder")
+    _writable_folder(folder, what)
+    for item in names:
+        check_regular_target(folder / item, what)
+    return folder
+
+
+def _new_file_mode() -> int:
+    """The mode a new file gets here: 0o666 less the process's umask."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 STALE_AFTER = 3600.0  # seconds untouched before a temporary with no process id in its name is removed:
@@ -95,17 +142,28 @@ def clean_stale_temporaries(path: Path) -> None:
 def atomic_file(path: str | Path, mode: str = "wb", encoding: str | None = None):
     """Yield a file object; on success it replaces `path` whole, on any failure it vanishes."""
     path = check_regular_target(Path(path))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    clean_stale_temporaries(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        clean_stale_temporaries(path)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
+    except OSError as error:
+        raise LettersError(f"{path} cannot be written ({(error.strerror or str(error)).lower()})") from None
     try:
         with os.fdopen(fd, mode, encoding=encoding) as f:
             yield f
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; these files are meant to be shared
+        try:
+            old = os.lstat(path)
+            keep = stat.S_IMODE(old.st_mode) if stat.S_ISREG(old.st_mode) else _new_file_mode()
+        except FileNotFoundError:
+            keep = _new_file_mode()  # mkstemp makes it private; a new file gets what any new file would
+        os.chmod(tmp, keep)
         check_regular_target(path)  # again: something may have appeared there while we wrote
         os.replace(tmp, path)
+    except OSError as error:
+        Path(tmp).unlink(missing_ok=True)
+        raise LettersError(f"{path} cannot be written ({(error.strerror or str(error)).lower()})") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

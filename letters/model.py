@@ -33,6 +33,21 @@ class ModelDims:
         return cls(int(d["inputs"]), tuple(int(h) for h in d["hidden"]), int(d["outputs"]))
 
 
+ACTIVE = 1e-6  # an activation above this is "active"; a unit active on no input at all is dead
+
+
+@torch.no_grad()
+def active_units(model: "LetterMLP", x: torch.Tensor, batch: int = 8192) -> list[torch.Tensor]:
+    """Per hidden layer, (units,) bool: active (above ACTIVE) on at least one row of x (N, 784).
+    The one definition of a dead unit, for training figures and the analysis alike."""
+    seen: list[torch.Tensor] | None = None
+    for start in range(0, len(x), batch):
+        acts = model.hidden_activations(x[start:start + batch])
+        now = [(a > ACTIVE).any(0) for a in acts]
+        seen = now if seen is None else [s | n for s, n in zip(seen, now)]
+    return seen if seen is not None else [torch.zeros(h, dtype=torch.bool) for h in model.dims.hidden]
+
+
 class LinearLayers(nn.ModuleList):
     """A ModuleList of nn.Linear that says so to the type checker (same state_dict keys)."""
 
@@ -50,7 +65,8 @@ class LinearLayers(nn.ModuleList):
 
 
 class LetterMLP(nn.Module):
-    def __init__(self, dims: ModelDims):
+    def __init__(self, dims: ModelDims, hidden_bias: float | None = None):
+        """`hidden_bias`: every hidden unit's starting bias (None: Glorot-uniform, like its weights)."""
         super().__init__()
         check_hidden(dims.hidden)
         self.dims = dims
@@ -61,6 +77,9 @@ class LetterMLP(nn.Module):
             bound = math.sqrt(6.0 / (layer.in_features + layer.out_features))
             nn.init.uniform_(layer.weight, -bound, bound)
             nn.init.uniform_(layer.bias, -bound, bound)
+        if hidden_bias is not None:
+            for layer in self.hidden:
+                nn.init.constant_(layer.bias, hidden_bias)
 
     def layers(self) -> list[nn.Linear]:
         """Every weight layer, input side first."""

@@ -13,7 +13,6 @@ from __future__ import annotations
 import torch
 
 from .config import GeneratorConfig, NoveltyConfig, TrainConfig
-from .errors import LettersError
 from .model import LetterMLP, ModelDims
 
 CLASSES = ("letter", "none")  # the detector's two outputs
@@ -35,7 +34,7 @@ def train_novelty(letters: torch.Tensor, is_val: torch.Tensor, config: NoveltyCo
     from .dataset import Dataset  # the generator's Dataset type, reused for a two-class problem
     from .generator import generate_non_letters
     from .glyphs import NON_LETTER_KINDS
-    from .train import train_model
+    from .train import NothingTrained, train_model
 
     config.validate()
     if len(letters) > config.letters:  # 400k letters against 144k near misses (not 288k) taught it to say "letter": 5 points fewer flagged
@@ -49,8 +48,13 @@ def train_novelty(letters: torch.Tensor, is_val: torch.Tensor, config: NoveltyCo
     images = torch.cat([letters, others])
     labels = torch.cat([torch.zeros(len(letters), dtype=torch.int64), torch.ones(len(others), dtype=torch.int64)])
     data = Dataset(images=images, labels=labels, is_val=torch.cat([is_val, others_val]), classes=list(CLASSES), meta={})
-    detector, _ = train_model(data, TrainConfig(hidden=config.hidden, epochs=config.epochs, device=device,
-                                                seed=config.seed, weight_decay=1e-4, augment=config.augment))
+    try:
+        detector, result = train_model(data, TrainConfig(hidden=config.hidden, epochs=config.epochs, device=device,
+                                                         seed=config.seed, weight_decay=1e-4, augment=config.augment))
+    except NothingTrained:
+        raise KeyboardInterrupt from None
+    if result.interrupted:  # a detector cut short flags too little: never saved as if whole
+        raise KeyboardInterrupt
     letter_scores = novelty_scores(detector, letters[is_val])
     other_scores = novelty_scores(detector, others[others_val])
     # the (1 - false_alarm) quantile of held-out letters, never below an even call
@@ -72,21 +76,11 @@ def train_novelty(letters: torch.Tensor, is_val: torch.Tensor, config: NoveltyCo
 
 
 def load_novelty(checkpoint: dict) -> tuple[LetterMLP, float] | None:
-    """The detector and its threshold from a checkpoint, or None when it has none."""
+    """The detector and its threshold from a checkpoint that `checkpoint.read_checkpoint` accepted
+    (it checks the detector as strictly as the classifier), or None when it has none."""
     entry = checkpoint.get("novelty")
     if entry is None:
         return None
-    try:
-        dims = ModelDims.from_dict(entry["dims"])
-        threshold = float(entry["threshold"])
-        if dims.inputs != 784 or dims.outputs != len(CLASSES) or not 0.0 < threshold < 1.0:
-            raise ValueError("dims or threshold out of range")
-        detector = LetterMLP(dims)
-        detector.load_state_dict(entry["model_state_dict"])
-    except (KeyError, TypeError, ValueError, RuntimeError) as error:
-        raise LettersError(f"the checkpoint's none-of-the-letters detector is damaged ({str(error).splitlines()[0][:80]}); "
-                           "retrain the model with letters train") from None
-    if not all(bool(torch.isfinite(p).all()) for p in detector.parameters()):
-        raise LettersError("the checkpoint's none-of-the-letters detector has weights that are not finite; "
-                           "retrain the model with letters train")
-    return detector.eval(), threshold
+    detector = LetterMLP(ModelDims.from_dict(entry["dims"]))
+    detector.load_state_dict(entry["model_state_dict"])
+    return detector.eval(), float(entry["threshold"])

@@ -33,6 +33,33 @@ if TYPE_CHECKING:  # only for annotations: classify must not import training and
 INPUT_ZOOM = 10  # --save-input: each of the 28x28 pixels as a 10x10 block
 
 
+_CONTROL = {c: f"\\x{c:02x}" for c in [*range(32), 127]} | {10: "\\n", 13: "\\r", 9: "\\t"}
+
+
+def json_text(text: str) -> str:
+    """A string any strict JSON parser takes: a file name's undecodable bytes (lone surrogates from
+    the file system) written as \\xNN, the rest as is."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        try:
+            return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        except UnicodeEncodeError:
+            return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def printable(path: str) -> str:
+    """A file name as one line of text: control characters (a newline in a name) escaped, undecodable
+    bytes as \\xNN."""
+    return json_text(str(path)).translate(_CONTROL)
+
+
+def shown(path: str) -> str:
+    """`printable`, with rich's markup escaped, for a table cell."""
+    return escape(printable(path))
+
+
 def as_json(result: Any) -> Any:
     """A result dataclass (or a list of them) as plain types: its asdict, top-level None fields left out
     (so a failed file's record is just `{"path", "error"}`)."""
@@ -88,9 +115,9 @@ def classification_table(predictions: list[Prediction], classes: list[str]) -> T
     table.add_column("")
     for p in predictions:
         if p.prediction is None or p.probabilities is None:
-            table.add_row(escape(p.path), "-", *["" for _ in classes], "[red]failed[/red]")
+            table.add_row(shown(p.path), "-", *["" for _ in classes], "[red]failed[/red]")
             continue
-        table.add_row(escape(p.path), f"[bold]{p.prediction}[/bold]",
+        table.add_row(shown(p.path), f"[bold]{p.prediction}[/bold]",
                       *[f"{p.probabilities[c]:.3f}" for c in classes], "unsure" if p.unsure else "")
     return table
 
@@ -100,12 +127,12 @@ def classification_notes(predictions: list[Prediction]) -> list[str]:
     lines = []
     for p in predictions:
         if p.unsure and p.reason:
-            lines.append(f"{escape(p.path)}: unsure: {escape(p.reason)}")
+            lines.append(f"{shown(p.path)}: unsure: {escape(p.reason)}")
         if p.explanation:
-            lines.append(f"{escape(p.path)}: {p.prediction} because of " + ", ".join(
+            lines.append(f"{shown(p.path)}: {p.prediction} because of " + ", ".join(
                 f"L{u.layer}.{u.unit} ({escape(u.label)}, +{u.push:.2f})" for u in p.explanation))
         if p.saved_input:
-            lines.append(f"{escape(p.path)}: the network saw {escape(p.saved_input)}")
+            lines.append(f"{shown(p.path)}: the network saw {shown(p.saved_input)}")
     return lines
 
 
@@ -129,7 +156,7 @@ def evaluation_tables(evaluation: Evaluation) -> list[Table]:
         for name in ("file", "true", "predicted", "P(true)"):
             worst.add_column(name, overflow="fold", no_wrap=name != "file")
         for w in evaluation.worst:
-            worst.add_row(escape(w.path), w.true, w.prediction, f"{w.probability_true:.4f}")
+            worst.add_row(shown(w.path), w.true, w.prediction, f"{w.probability_true:.4f}")
         tables.append(worst)
     return tables
 
@@ -155,7 +182,7 @@ def errors_sheet(evaluation: Evaluation) -> Image.Image:
 
 def explanation_lines(evaluation: Evaluation) -> list[str]:
     """With --explain: per misread file, the units that favoured the wrong answer, with stroke labels."""
-    return [f"{escape(w.path)}: {w.true} read as {w.prediction} because of " + ", ".join(
+    return [f"{shown(w.path)}: {w.true} read as {w.prediction} because of " + ", ".join(
         f"L{u.layer}.{u.unit} ({escape(u.label)}, +{u.push:.2f})" for u in w.explanation)
         for w in evaluation.wrong if w.explanation]
 

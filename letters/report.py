@@ -15,7 +15,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 from .analysis import AnalysisReport, Probes, UnitReport, hidden_layers, mean_probe_images
-from .files import atomic_file
+from .files import atomic_file, check_output_folder
 from .model import LetterMLP
 from .pictures import BACKGROUND, INK, SERIES, colour_bar, diverging_heatmap, font, gray_tile, render_sheet, save_image, titled_grid, training_curves, weight_tile
 from .present import (
@@ -42,6 +42,7 @@ TEXT_EXAMPLE = (
 )
 TEXT_SOURCE = "\u201cWhat are Weights and Biases?\u201d, section \u201cExamples of Weights and Biases\u201d"
 LABEL_ORDER = [*ROLES, "mixed", "weak", "bias-only", "dead"]
+REPORT_FILES = ("weights.png", "roles.png", "misclassification.png", "report.html")  # what write_report writes
 
 
 def sorted_by_label(units: list[UnitReport]) -> list[UnitReport]:
@@ -121,6 +122,7 @@ def write_report(out: Path, model: LetterMLP, probes: Probes, report: AnalysisRe
     """Write weights.png, roles.png, misclassification.png and report.html into `out`.
     `history` (epoch records) adds the training curves; the sample sheet is drawn from the probes."""
     out = Path(out)
+    check_output_folder(out, REPORT_FILES)  # every file, before the first is written
     out.mkdir(parents=True, exist_ok=True)
     live = [u for u in report.units if u.label != "dead"]  # a wide network has many dead units: pictures show the rest
     dead = len(report.units) - len(live)
@@ -246,11 +248,11 @@ def run_analysis(model_path, config, out=None, compare: bool = False) -> tuple[A
     """`letters analyze`: load a checkpoint, analyse it; with `out`, write the pictures and report.html there."""
     from .analysis import analyze_model
     from .checkpoint import load_model
-    from .errors import OptionError
+    from .files import check_output_folder
     from .shipped import DEFAULT_MODEL
 
-    if out is not None and Path(out).exists() and not Path(out).is_dir():
-        raise OptionError("out", f"{out} is a file; give a folder for the pictures and report")
+    if out is not None:
+        check_output_folder(out, REPORT_FILES, lambda name: f"{name('out')} ")
     model, checkpoint = load_model(model_path or DEFAULT_MODEL)
     report, probes = analyze_model(model, config)
     if compare:

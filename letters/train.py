@@ -25,7 +25,7 @@ from .config import GeneratorConfig, NoveltyConfig, TrainConfig
 from .dataset import Dataset, load_dataset
 from .devices import resolve_device
 from .errors import LettersError, OptionError
-from .files import check_regular_target
+from .files import check_output_file
 from .model import LetterMLP, ModelDims, join
 from .pictures import save_image, training_curves
 from .preprocess import PREPROCESSING
@@ -84,10 +84,11 @@ class TrainResult:
     checkpoint: str | None = None  # where train_and_save wrote the model
     curves: str | None = None  # where train_and_save wrote the curves picture
     failed: list[dict] = field(default_factory=list)  # {"path", "error"} of ImageFolder files that could not be used
+    detector: str = "none"  # the none-of-the-letters detector: "trained", "interrupted" or "skipped" by Ctrl-C, or "none"
 
     def metrics(self) -> dict:
         """The checkpoint's `metrics` (plain types)."""
-        return {k: v for k, v in asdict(self).items() if k not in ("checkpoint", "curves", "failed")}
+        return {k: v for k, v in asdict(self).items() if k not in ("checkpoint", "curves", "failed", "detector")}
 
 
 def l2_penalty(model: LetterMLP) -> torch.Tensor:
@@ -114,17 +115,38 @@ def as_input(images: torch.Tensor) -> torch.Tensor:
     return images.flatten(1).float().div_(255.0)
 
 
-def _adam(model: LetterMLP, lr: float) -> torch.optim.Optimizer:
-    """Adam with weight_decay=0: the decay is the explicit penalty in the loss, never counted twice.
-    The fused kernel where the device has one (fewer small ops per step), else the default."""
+def _optimizer(model: LetterMLP, config: TrainConfig) -> torch.optim.Optimizer:
+    """Adam (or SGD) with weight_decay=0: the decay is the explicit penalty in the loss, never counted
+    twice. The fused kernel where the device has one (fewer small ops per step), else the default."""
+    lr = config.lr
+    if config.optimizer == "sgd":
+        return torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9, nesterov=True, weight_decay=0.0)
     try:
         return torch.optim.Adam(model.parameters(), lr=lr, weight_decay=0.0, fused=True)
     except (RuntimeError, ValueError):
         return torch.optim.Adam(model.parameters(), lr=lr, weight_decay=0.0)
 
 
+def _schedule(optimizer: torch.optim.Optimizer, config: TrainConfig, total: int):
+    """The learning rate's factor at each step: a linear rise over the warm-up, then cosine to 0 or constant."""
+    if config.schedule == "constant" and config.warmup == 0:
+        return None
+    warm = max(1, round(config.warmup * total)) if config.warmup > 0 else 0
+
+    def factor(step: int) -> float:
+        if step < warm:
+            return (step + 1) / warm
+        if config.schedule == "constant":
+            return 1.0
+        return 0.5 * (1.0 + math.cos(math.pi * min(step, total) / total))
+
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+
+
 class NothingTrained(LettersError):
-    """Ctrl-C came before the first epoch finished: there is no model to keep."""
+    """Ctrl-C came before the first epoch finished: there is no model to keep (exit 130, as any Ctrl-C)."""
+
+    exit_code = 130
 
 
 StepCallback = Callable[[int, int, LetterMLP], None]
@@ -185,11 +207,10 @@ def _fit(x_train: torch.Tensor, y_train: torch.Tensor, x_val: torch.Tensor, y_va
     """One network, trained from `config.seed`; on the device, in eval mode, at its best epoch."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.seed)
-        model = LetterMLP(ModelDims(x_train.shape[1], tuple(config.hidden), outputs)).to(device)
-    optimizer = _adam(model, config.lr)
+        model = LetterMLP(ModelDims(x_train.shape[1], tuple(config.hidden), outputs), config.bias_init).to(device)
+    optimizer = _optimizer(model, config)
     total_steps = config.epochs * math.ceil(len(x_train) / config.batch_size)
-    schedule = (torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=total_steps)
-                if config.schedule == "cosine" else None)
+    schedule = _schedule(optimizer, config, total_steps)
     order = torch.Generator(device=device).manual_seed(config.seed)
     n = len(x_train)
     steps_per_epoch = math.ceil(n / config.batch_size)
@@ -248,7 +269,7 @@ def _fit(x_train: torch.Tensor, y_train: torch.Tensor, x_val: torch.Tensor, y_va
         interrupted = True
     seconds = time.perf_counter() - start
     if best_state is None:
-        raise NothingTrained("training was stopped before the first epoch finished; nothing to save")
+        raise NothingTrained("stopped by Ctrl-C before the first epoch finished; nothing was saved")
     model.load_state_dict(best_state)
     best = history[best_epoch - 1]
     result = TrainResult(val_accuracy=best.val_accuracy, train_accuracy=best.train_accuracy, best_epoch=best_epoch,
@@ -262,32 +283,75 @@ def curves_path(checkpoint: Path) -> Path:
     return checkpoint.with_name(checkpoint.stem + ".curves.png")
 
 
+AT_CHANCE = 0.05  # training accuracy within this of chance ...
+AT_CHANCE_MIN = 30  # ... on at least this many samples (one image is right or wrong), while the loss grew
+BLOWN_UP = 10.0  # a cross-entropy ten times a blind guess's, or a penalty ten times the data loss: a broken run
+
+
+def _refuse_broken_run(result: TrainResult, config: TrainConfig, n_train: int, classes: int) -> None:
+    """A run whose settings stopped it learning (a learning rate so high the loss blew up, a decay so
+    strong the penalty is all there is) ends at chance: say so, and save nothing. A short run on a few
+    glyphs that is still near chance but whose loss is falling is only young, and is kept."""
+    last = result.history[-1]
+    at_chance = n_train >= AT_CHANCE_MIN and (result.train_accuracy or 0.0) < 1.0 / classes + AT_CHANCE
+    blown = max(r.data_loss for r in result.history) > BLOWN_UP * math.log(classes)
+    crushed = last.penalty > BLOWN_UP * max(last.data_loss, 1e-12)
+    if at_chance and (blown or crushed):
+        fix = (lambda name: f"a lower {name('lr')} (now {config.lr:g})") if blown else \
+            (lambda name: f"a lower {name('weight_decay')} (now {config.weight_decay:g})")
+        raise LettersError(lambda name: f"training ended at chance level (training accuracy "
+                                        f"{100 * (result.train_accuracy or 0.0):.1f}%, chance {100 / classes:.1f}%) "
+                                        f"because the {'loss blew up' if blown else 'weight penalty outweighs the data'}, "
+                                        f"so nothing was saved; try {fix(name)}")
+
+
+PhaseCallback = Callable[[str], None]  # called with "load", "train", "detector", "save" as each phase starts
+
+
 def train_and_save(data: Path | Dataset, out: Path, config: TrainConfig, on_step: StepCallback | None = None,
-                   on_epoch: EpochCallback | None = None,
-                   novelty: NoveltyConfig | None = NOVELTY) -> tuple[LetterMLP, TrainResult]:
+                   on_epoch: EpochCallback | None = None, novelty: NoveltyConfig | None = NOVELTY,
+                   on_phase: PhaseCallback | None = None) -> tuple[LetterMLP, TrainResult]:
     """Load the data (unless given loaded), train, and write the checkpoint and its curves
-    (`result.checkpoint`, `result.curves`); a run that diverges writes nothing. With `novelty`,
-    the none-of-the-letters detector is trained on the same letters and saved with the model."""
+    (`result.checkpoint`, `result.curves`). Every output path is checked before the work starts; a run
+    that diverges or ends at chance writes nothing. With `novelty`, the none-of-the-letters detector is
+    trained on the same letters and saved with the model. Ctrl-C while training keeps the best epoch
+    (`result.interrupted`); Ctrl-C while fitting the detector keeps the whole classifier without it
+    (`result.detector == "interrupted"`, and the checkpoint's `novelty_missing` says why)."""
+    phase = on_phase or (lambda _name: None)
     out = Path(out)
-    if out.is_dir():
+    if out.is_dir() and not out.is_symlink():
         raise OptionError("out", f"{out} is a folder; give a file path such as {out / 'letters-mlp.pt'}")
-    check_regular_target(out, lambda name: f"{name('out')} ")
-    check_regular_target(curves_path(out), lambda name: f"{name('out')}'s curves ")
+    check_output_file(out, lambda name: f"{name('out')} ")
+    check_output_file(curves_path(out), lambda name: f"{name('out')}'s curves ")
+    phase("load")
     dataset = data if isinstance(data, Dataset) else load_dataset(data, seed=config.seed)
+    phase("train")
     model, result = train_model(dataset, config, on_step=on_step, on_epoch=on_epoch)
+    _refuse_broken_run(result, config, int((~dataset.is_val).sum()), len(dataset.classes))
     result.failed = list(dataset.meta.get("failed", []))
     metrics = result.metrics()
     metrics["data"] = {"path": dataset.meta.get("root"), "count": int(len(dataset.labels)), "val": int(dataset.is_val.sum()),
                        "format": dataset.meta.get("format"), "sha256": dataset.meta.get("sha256")}
     detector = None
-    if novelty is not None and not result.interrupted:
+    if novelty is not None and result.interrupted:
+        result.detector = "skipped"
+    elif novelty is not None:
         from .generator import local_workers
         from .novelty import train_novelty
 
         generator = GeneratorConfig.from_dict(dataset.meta["generator"]) if "generator" in dataset.meta else GeneratorConfig()
-        detector = train_novelty(dataset.images, dataset.is_val, novelty, generator, config.device,
-                                 workers=local_workers())
-    save_checkpoint(make_checkpoint(model, dataset.classes, PREPROCESSING, config.as_dict(), metrics, detector), out)
+        try:
+            phase("detector")
+            detector = train_novelty(dataset.images, dataset.is_val, novelty, generator, config.device,
+                                     workers=local_workers())
+            result.detector = "trained"
+        except KeyboardInterrupt:  # the classifier is whole: keep it, and say that its detector is missing
+            result.detector = "interrupted"
+    phase("save")
+    checkpoint = make_checkpoint(model, dataset.classes, PREPROCESSING, config.as_dict(), metrics, detector)
+    if result.detector in ("interrupted", "skipped"):
+        checkpoint["novelty_missing"] = "training was stopped by Ctrl-C before the detector was fitted"
+    save_checkpoint(checkpoint, out)
     curves = curves_path(out)
     save_image(training_curves(result.history), curves)
     result.checkpoint, result.curves = str(out), str(curves)

@@ -25,14 +25,14 @@ from letters.errors import LettersError
 from letters.generator import generate_tensors
 from letters.model import LetterMLP, ModelDims
 from letters.strokes import CLASSES
-from letters.train import _adam, accuracy, as_input, l2_penalty, train_model
+from letters.train import _optimizer, accuracy, as_input, l2_penalty, train_model
 
 
 def dataloader_loop(x, y, config: TrainConfig, epochs: int) -> float:
     """The textbook loop; returns samples/s."""
     torch.manual_seed(config.seed)
     model = LetterMLP(ModelDims(784, config.hidden, 3))
-    optimizer = _adam(model, config.lr)  # the same optimiser as ours: only the data path differs
+    optimizer = _optimizer(model, config)  # the same optimiser as ours: only the data path differs
     loader = DataLoader(TensorDataset(x, y), batch_size=config.batch_size, shuffle=True)
     start = time.perf_counter()
     for _ in range(epochs):

@@ -334,7 +334,11 @@ def test_other_hosts_warn_and_the_default_does_not():
     wide = DrawServer(DrawConfig(host="0.0.0.0", port=0))
     try:
         assert local.warning is None and local.url.startswith("http://127.0.0.1:")
-        assert wide.warning and "0.0.0.0" in wide.warning and wide.url.startswith("http://127.0.0.1:")
+        from letters.errors import flag_name, worded
+
+        warning = worded(wide.warning, flag_name)
+        assert "0.0.0.0" in warning and "--allow-host" in warning and "web site" in warning
+        assert wide.url.startswith("http://127.0.0.1:")
     finally:
         local.close()
         wide.close()

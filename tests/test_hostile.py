@@ -40,6 +40,14 @@ def _bad_checkpoint(kind, tiny_model, path):
     elif kind == "inputs not 784":
         checkpoint["dims"]["inputs"] = 100
         state["hidden.0.weight"] = state["hidden.0.weight"][:, :100].clone()
+    elif kind in ("float16 weights", "int64 weights", "complex weights"):
+        dtype = {"float16 weights": torch.float16, "int64 weights": torch.int64, "complex weights": torch.complex64}[kind]
+        state["hidden.0.weight"] = state["hidden.0.weight"].to(dtype)
+    elif kind == "detector damaged":
+        checkpoint["novelty"]["threshold"] = 7.5
+    elif kind == "detector with float16 weights":
+        detector = checkpoint["novelty"]["model_state_dict"]
+        detector["output.weight"] = detector["output.weight"].half()
     else:
         raise AssertionError(kind)
     torch.save(checkpoint, path)
@@ -47,7 +55,9 @@ def _bad_checkpoint(kind, tiny_model, path):
 
 CHECKPOINT_KINDS = {"nan weights": "NaN", "inf bias": "infinite", "classes not A, B, C": "classes",
                     "classes in another order": "classes", "classes not matching outputs": "classes",
-                    "inputs not 784": "784"}
+                    "inputs not 784": "784", "float16 weights": "float16", "int64 weights": "int64",
+                    "complex weights": "complex64", "detector damaged": "detector is damaged",
+                    "detector with float16 weights": "detector's output.weight holds float16"}
 
 
 @pytest.mark.parametrize("kind", CHECKPOINT_KINDS)
@@ -128,12 +138,29 @@ def test_commands_refuse_to_write_over_special_files(runner, tmp_path, tiny_data
     assert not list(tmp_path.glob(".*.tmp"))
 
 
-def test_a_symlinked_target_is_written_through(tmp_path):
+def test_a_symlinked_target_is_never_written_through(tmp_path):
     (tmp_path / "real.txt").write_text("old")
     (tmp_path / "link.txt").symlink_to(tmp_path / "real.txt")
-    with files.atomic_file(tmp_path / "link.txt", "w") as f:
+    with pytest.raises(LettersError, match="is a symbolic link"):
+        with files.atomic_file(tmp_path / "link.txt", "w") as f:
+            f.write("new")
+    assert (tmp_path / "link.txt").is_symlink() and (tmp_path / "real.txt").read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.txt", "real.txt"]
+
+
+def test_a_replaced_file_keeps_its_mode_and_a_new_one_follows_the_umask(tmp_path):
+    (tmp_path / "private.txt").write_text("old")
+    os.chmod(tmp_path / "private.txt", 0o600)
+    with files.atomic_file(tmp_path / "private.txt", "w") as f:
         f.write("new")
-    assert (tmp_path / "link.txt").is_symlink() and (tmp_path / "real.txt").read_text() == "new"
+    assert stat.S_IMODE(os.stat(tmp_path / "private.txt").st_mode) == 0o600
+    old = os.umask(0o027)
+    try:
+        with files.atomic_file(tmp_path / "new.txt", "w") as f:
+            f.write("new")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(tmp_path / "new.txt").st_mode) == 0o640
 
 
 # ---------------------------------------------------------------- fault injection into every atomic write
@@ -211,8 +238,8 @@ def test_a_failing_atomic_write_keeps_the_old_file_and_leaves_no_temporary(write
             return Failing()
 
         monkeypatch.setattr(files.os, "fdopen", failing_fdopen)
-    with pytest.raises(OSError):
-        write(target)
+    with pytest.raises(LettersError, match=r"\.(pt|png|html|txt) cannot be written \(no space left on device\)"):
+        write(target)  # one line naming the user's file, never the temporary's name
     assert target.read_bytes() == b"the old file"
     assert not _leftovers(tmp_path)
 
@@ -389,7 +416,7 @@ def test_force_replaces_only_a_letters_dataset(runner, tmp_path, tiny_dataset):
     (work / "notes.txt").write_text("mine")
     (work / "precious" / "thesis.txt").write_text("years of work")
     result = runner.invoke(app, ["generate", "--out", str(work), "--count", "30", "--force"])
-    assert result.exit_code == 1 and "not a letters dataset" in result.stderr
+    assert result.exit_code == 1 and "letters generate did not make" in result.stderr
     assert (work / "notes.txt").read_text() == "mine"
     assert (work / "precious" / "thesis.txt").read_text() == "years of work"
     dataset = tmp_path / "glyphs"
