@@ -1,9 +1,9 @@
 """letters: a neural network's weights and biases, made visible on A, B and C.
 
-The package draws the three letters from named strokes (`strokes`, `glyphs`), turns any
-image into the network's 28x28 input (`preprocess`), trains a small MLP with an explicit
-weight-decay term (`model`, `train`), classifies drawings (`predict`) and measures which
-hidden units fire on which strokes (`analysis`). `cli` is the command line.
+Layers, each importing only those before it: `alphabet` (the letters as named strokes) -> `inputs`
+(reading images, the one preprocessing) -> `drawing` (the generator) -> `network` (the model, training,
+checkpoints, prediction) -> `study` (what the units do, the text's example, the experiments) -> `show`
+(every table, picture, page and sentence) -> `app` (the command line, the demo, the draw pad).
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

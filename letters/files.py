@@ -1,4 +1,4 @@
-"""Writing one file atomically: a temporary file beside the target, then a rename.
+"""Writing files and folders atomically: a temporary beside the target, then a rename.
 
 Checkpoints, pictures and the report all go through `atomic_file`, so an interrupted
 write never leaves a half-written file where a complete one is expected. It refuses a
@@ -7,6 +7,7 @@ that exists and is not a regular file (a device, a FIFO, a folder), keeps a repl
 mode, and removes the temporary files of writers that were killed (their process is gone,
 or, for the names older versions wrote without a process id, the file has not been touched
 for an hour). `check_output_file` and `check_output_folder` say all that before any work starts.
+A folder (a dataset, a demo) is made in a staging folder beside its target and swapped in whole.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
 import stat
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 from .errors import LettersError, Wording, worded
 
@@ -66,8 +69,8 @@ def _writable_folder(folder: Path, what: Wording) -> None:
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".letters-check.{os.getpid()}.", suffix=".tmp", dir=probe)
     except OSError as error:
-        raise LettersError(lambda name: f"{worded(what, name)}{folder} cannot be written "
-                                        f"({(error.strerror or str(error)).lower()}); choose another place") from None
+        why = (error.strerror or str(error)).lower()
+        raise LettersError(lambda name: f"{worded(what, name)}{folder} cannot be written ({why}); choose another place") from None
     os.close(fd)
     os.unlink(tmp)
 
@@ -167,3 +170,57 @@ def atomic_file(path: str | Path, mode: str = "wb", encoding: str | None = None)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+# ---------------------------------------------------------------- folders: staged, then swapped whole
+
+
+def replace_folder(staging: Path, out: Path, check: Callable[[], None]) -> None:
+    """Move a finished staging folder to `out`; an old `out` is only removed once the new one is whole.
+    `check()` refuses an `out` that may not be replaced; it runs again here, at the swap, because
+    another run may have written `out` meanwhile."""
+    if out.exists() and not (out.is_dir() and not any(out.iterdir())):
+        check()
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        os.replace(out, old)
+        try:
+            os.replace(staging, out)
+        except BaseException:
+            os.replace(old, out)  # put the old folder back
+            raise
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        try:
+            os.replace(staging, out)  # onto nothing or an empty folder; a folder filled meanwhile fails
+        except OSError as error:
+            raise LettersError(f"{out} was filled by someone else while this run worked "
+                               f"({error.strerror or error}); nothing was replaced") from None
+
+
+def _pid_of(name: str) -> int | None:
+    tail = name.rsplit("-", 1)[-1]
+    return int(tail) if tail.isdigit() else None
+
+
+def staging_folder(out: Path) -> Path:
+    """A fresh hidden folder beside `out` (same filesystem, so the final rename is atomic).
+    Leftovers of killed runs are removed first, and only theirs: a folder whose process is
+    alive belongs to a run still writing. A killed swap's `.old-PID` is put back if `out` is gone."""
+    parent = out.resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    for stale in parent.glob(f".{out.name}.tmp-*"):
+        pid = _pid_of(stale.name)
+        if pid is not None and not process_alive(pid):
+            shutil.rmtree(stale, ignore_errors=True)
+    for old in parent.glob(f".{out.name}.old-*"):
+        pid = _pid_of(old.name)
+        if pid is not None and not process_alive(pid):
+            if not out.exists():
+                os.replace(old, out)
+            else:
+                shutil.rmtree(old, ignore_errors=True)
+    staging = parent / f".{out.name}.tmp-{os.getpid()}"
+    if staging.exists():  # ours, from an earlier call in this process
+        shutil.rmtree(staging)
+    staging.mkdir()
+    return staging

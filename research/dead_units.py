@@ -1,6 +1,6 @@
 """Why hidden units die: dead units against each suspect, over seeds.
 
-A unit is dead when it is active on none of the held-out generated letters (`letters.model.active_units`,
+A unit is dead when it is active on none of the held-out generated letters (`letters.network.model.active_units`,
 the one definition). Every arm changes one thing of the base recipe (learning rate, optimiser, weight
 decay, starting biases, warm-up, augmentation, width), trains each seed on the same generated glyphs,
 and counts the dead units after the first epoch and at the end, with validation accuracy and
@@ -21,21 +21,18 @@ from dataclasses import replace
 import torch
 from torch.nn import functional as F
 
+from letters.alphabet import CLASSES
 from letters.config import DatasetConfig, TrainConfig, with_changes
-from letters.dataset import Dataset
-from letters.generator import generate_tensors, local_workers
-from letters.model import active_units
-from letters.strokes import CLASSES
-from letters.train import as_input, train_model
+from letters.drawing.dataset import Dataset
+from letters.drawing.generator import generate_tensors, local_workers
+from letters.inputs.tensors import as_input
+from letters.network.model import active_units, count_dead
+from letters.network.train import train_model
 
 BASE = TrainConfig(hidden=(128,), epochs=6, lr=3e-3, weight_decay=3e-5, augment=1.5, device="cpu")
 ARMS = ("base", "lr=1e-3", "lr=1e-2", "optimizer=sgd,lr=0.05", "weight_decay=0", "weight_decay=3e-4",
         "augment=0", "bias_init=0", "bias_init=0.1", "warmup=0.05", "warmup=0.05,bias_init=0.1",
         "hidden=32", "hidden=512")
-
-
-def dead_count(model, x: torch.Tensor) -> int:
-    return int(sum((~a).sum() for a in active_units(model, x)))
 
 
 def run_arm(arm: str, data: Dataset, x_val: torch.Tensor, y_val: torch.Tensor, seeds: list[int], base: TrainConfig) -> dict:
@@ -46,9 +43,9 @@ def run_arm(arm: str, data: Dataset, x_val: torch.Tensor, y_val: torch.Tensor, s
     for seed in seeds:
         early: list[int] = []
 
-        def on_step(done: int, _total: int, model) -> None:
+        def on_step(done: int, _total: int, model, early: list[int] = early) -> None:
             if done == steps_per_epoch:  # the end of the first epoch
-                early.append(dead_count(model, x_val[:2000]))
+                early.append(count_dead(model, x_val[:2000]))
 
         started = time.perf_counter()
         model, result = train_model(data, replace(config, seed=seed), on_step=on_step)
@@ -58,7 +55,7 @@ def run_arm(arm: str, data: Dataset, x_val: torch.Tensor, y_val: torch.Tensor, s
         alive = active_units(model, x_val)[0]
         rows.append({
             "seed": seed, "units": sum(config.hidden), "dead_epoch_1": early[0] if early else None,
-            "dead": dead_count(model, x_val),
+            "dead": count_dead(model, x_val),
             "dead_weight_norm": round(float(first[~alive].norm(dim=1).mean()), 6) if (~alive).any() else None,
             "live_weight_norm": round(float(first[alive].norm(dim=1).mean()), 4) if alive.any() else None,
             "val_accuracy": round(float((logits.argmax(1) == y_val).float().mean()), 5),

@@ -17,13 +17,13 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from letters.analysis import analyze_model
-from letters.checkpoint import load_model
 from letters.config import AnalysisConfig, DatasetConfig
-from letters.generator import generate_tensors
-from letters.pictures import render_sheet, save_image
-from letters.report import write_report
-from letters.shipped import DEFAULT_MODEL
+from letters.drawing.generator import generate_tensors
+from letters.network.checkpoint import load_model
+from letters.network.shipped import DEFAULT_MODEL
+from letters.show.pictures import render_sheet, save_image
+from letters.show.report import write_report
+from letters.study.analysis import analyze_model
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"

@@ -16,7 +16,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from browser import browser_page, draw_letter, prediction, serving, settle, why_no_browser  # noqa: E402
 
 from letters.config import DrawConfig  # noqa: E402
-from letters.shipped import DEFAULT_MODEL  # noqa: E402
+from letters.network.shipped import DEFAULT_MODEL  # noqa: E402
 
 
 def main() -> None:

@@ -18,12 +18,12 @@ from PIL import Image, ImageDraw  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 
 from letters.config import DatasetConfig, TrainConfig  # noqa: E402
-from letters.dataset import load_dataset, write_dataset  # noqa: E402
+from letters.drawing.dataset import load_dataset, write_dataset  # noqa: E402
 
 torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))  # in case a plugin imported torch before this file
 
 ROOT = Path(__file__).resolve().parent.parent
-SHIPPED_MODEL = ROOT / "letters" / "assets" / "letters-mlp.pt"
+SHIPPED_MODEL = ROOT / "letters" / "network" / "assets" / "letters-mlp.pt"
 
 
 @pytest.fixture(scope="session")
@@ -49,7 +49,7 @@ def small_dataset(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_model(tiny_dataset, tmp_path_factory) -> Path:
-    from letters.train import train_and_save
+    from letters.network.fit import train_and_save
 
     out = tmp_path_factory.mktemp("model") / "tiny.pt"
     train_and_save(tiny_dataset, out, TrainConfig(hidden=(16,), epochs=3, device="cpu"))
@@ -60,7 +60,7 @@ def tiny_model(tiny_dataset, tmp_path_factory) -> Path:
 def classifier(tmp_path_factory) -> Path:
     """A small model good enough to read plainly drawn letters (97% on its validation split),
     so classify tests do not depend on the shipped file."""
-    from letters.train import train_and_save
+    from letters.network.fit import train_and_save
 
     folder = tmp_path_factory.mktemp("classifier")
     write_dataset(folder / "glyphs", DatasetConfig(count=3000, seed=7))

@@ -1,0 +1,118 @@
+"""`letters draw`: time one update on the server (target: p95 <= 20 ms on 2 cores).
+
+    python scripts/bench_draw.py [--model FILE] [--repeat 500]
+
+A B drawn as the page sends it (three strokes, a point every 2 canvas pixels, about 390
+points) is timed two ways: in the process, from request bytes to response bytes (parse,
+check, render, the one preprocessing function, the network, the answer as JSON), and over
+HTTP to a real uvicorn on 127.0.0.1 with a kept-alive connection, as the page does it.
+"""
+
+import argparse
+import http.client
+import json
+import math
+import os
+import statistics
+import sys
+import threading
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import torch
+
+from letters.app.drawpad import Pad, parse_strokes
+from letters.app.drawserver import DrawServer
+from letters.config import DrawConfig
+from letters.network.shipped import DEFAULT_MODEL
+
+SPACING = 0.006  # canvas fractions between points: 2 px on the page's 360 px canvas, denser than a mouse sends
+
+
+def _densify(corners):
+    out = [corners[0]]
+    for (x0, y0), (x1, y1) in zip(corners, corners[1:]):
+        n = max(1, round(math.hypot(x1 - x0, y1 - y0) / SPACING))
+        out += [[x0 + (x1 - x0) * k / n, y0 + (y1 - y0) * k / n] for k in range(1, n + 1)]
+    return out
+
+
+def _arc(cx, cy, rx, ry, a0, a1, n=24):
+    return [[cx + rx * math.cos(math.radians(a0 + (a1 - a0) * i / n)), cy + ry * math.sin(math.radians(a0 + (a1 - a0) * i / n))]
+            for i in range(n + 1)]
+
+
+def drawing() -> dict:
+    strokes = [[[0.3, 0.15], [0.3, 0.85]],
+               [[0.3, 0.15], [0.5, 0.15], *_arc(0.5, 0.3, 0.17, 0.15, -90, 90), [0.3, 0.45]],
+               [[0.3, 0.45], [0.52, 0.45], *_arc(0.52, 0.65, 0.2, 0.2, -90, 90), [0.3, 0.85]]]
+    return {"strokes": [{"points": [[round(x, 4), round(y, 4)] for x, y in _densify(s)], "width": 0.04} for s in strokes]}
+
+
+def percentiles(seconds: list) -> str:
+    ms = sorted(s * 1000 for s in seconds)
+    p95 = ms[min(len(ms) - 1, math.ceil(0.95 * len(ms)) - 1)]
+    return f"median {statistics.median(ms):6.2f} ms   p95 {p95:6.2f} ms   max {ms[-1]:6.2f} ms"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    parser.add_argument("--repeat", type=int, default=500)
+    args = parser.parse_args()
+    torch.set_num_threads(1)  # as `letters draw` runs
+    config = DrawConfig(port=0, probes=20)  # the labels do not change the time of an update
+    pad = Pad.load(args.model, config)
+    body = json.dumps(drawing()).encode()
+    points = sum(len(s["points"]) for s in drawing()["strokes"])
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    print(f"one update: a B of 3 strokes, {points} points, {len(body)} bytes; {cores} cores, torch threads 1")
+
+    def in_process() -> bytes:
+        strokes = parse_strokes(json.loads(body)["strokes"], config)
+        return json.dumps(asdict(pad.update(strokes))).encode()
+
+    for _ in range(20):
+        in_process()
+    times = []
+    for _ in range(args.repeat):
+        start = time.perf_counter()
+        in_process()
+        times.append(time.perf_counter() - start)
+    print(f"in the process, bytes to bytes:        {percentiles(times)}")
+
+    server = DrawServer(config)
+    server.attach(pad)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.server.started:
+        time.sleep(0.01)
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    headers = {"Content-Type": "application/json", "X-Letters-Token": _token(connection)}  # as the page gets it
+    times, app_times = [], []
+    for i in range(args.repeat + 20):
+        start = time.perf_counter()
+        connection.request("POST", "/api/update", body=body, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        elapsed = time.perf_counter() - start
+        if response.status != 200:
+            sys.exit(f"bench_draw: the server answered {response.status}")
+        if i >= 20:
+            times.append(elapsed)
+            app_times.append(float(response.getheader("Server-Timing").split("dur=")[1]) / 1000)
+    server.stop()
+    thread.join(10)
+    print(f"over HTTP, request to last byte:       {percentiles(times)}")
+    print(f"  of which inside the app (Server-Timing): {percentiles(app_times)}")
+
+
+def _token(connection) -> str:
+    connection.request("GET", "/")
+    page = connection.getresponse().read().decode()
+    return page.split('name="letters-token" content="')[1].split('"')[0]
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""Recipes for the shipped network, screened on generated glyphs over seeds; real letters only checked.
+
+Every arm changes the base recipe (letters.config.SHIPPED, 128 units) by FIELD=VALUE[,...] of
+TrainConfig and is trained once per seed on the same generated glyphs. The table gives, as means over
+the seeds: dead units, the generated validation split's cross-entropy and accuracy (what chooses), then
+data/handwriting and data/real (what checks: never what chooses). The figures in docs/results.md:
+
+    python research/recipes.py --count 300000 --seeds 0 1 2 --arms base epochs=16 lr=1e-2 --out screen.json
+    python research/recipes.py --quick                 # the smoke test's size: seconds
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import torch
+from torch.nn import functional as F
+
+from letters.alphabet import CLASSES
+from letters.config import DatasetConfig, TrainConfig, with_changes
+from letters.drawing.dataset import Dataset, load_dataset
+from letters.drawing.generator import generate_tensors, local_workers
+from letters.inputs.imagefolder import read_image_folder
+from letters.inputs.tensors import as_input
+from letters.network.model import count_dead
+from letters.network.predict import score_images
+from letters.network.train import train_model
+
+BASE = TrainConfig(hidden=(128,), epochs=8, lr=3e-3, weight_decay=3e-5, augment=1.5, warmup=0.05, bias_init=0.1,
+                   device="cpu")
+REAL = ("data/handwriting", "data/real")
+
+
+def glyphs(count: int, seed: int, data: str | None) -> Dataset:
+    if data:
+        return load_dataset(data)
+    t = generate_tensors(DatasetConfig(count=count, seed=seed, workers=local_workers()))
+    return Dataset(t["images"], t["labels"], t["is_val"], list(CLASSES), {})
+
+
+def run(arm: str, base: TrainConfig, data: Dataset, real: dict, seeds: list[int]) -> dict:
+    config = with_changes(base, arm)
+    config.validate()
+    x_val, y_val = as_input(data.images[data.is_val]), data.labels[data.is_val]
+    rows = []
+    for seed in seeds:
+        started = time.perf_counter()
+        model, result = train_model(data, replace(config, seed=seed))
+        with torch.no_grad():
+            logits = model(x_val)
+        row = {"seed": seed, "dead": count_dead(model, x_val), "val_accuracy": float((logits.argmax(1) == y_val).float().mean()),
+               "val_cross_entropy": float(F.cross_entropy(logits, y_val)), "seconds": round(time.perf_counter() - started, 1)}
+        for name, (images, labels) in real.items():
+            s = score_images(model, images, labels, CLASSES)
+            row[name] = {"accuracy": s.accuracy, "per_class": s.per_class, "cross_entropy": s.cross_entropy,
+                         "errors": int((s.predicted != labels).sum())}
+        rows.append(row)
+    return {"arm": arm, "config": config.as_dict(), "seeds": rows}
+
+
+def line(result: dict) -> str:
+    rows = result["seeds"]
+    n = len(rows)
+
+    def mean(get) -> float:
+        return sum(get(r) for r in rows) / n
+
+    out = (f"{result['arm']:<30} {mean(lambda r: r['dead']):>5.1f} {mean(lambda r: r['val_cross_entropy']):>7.4f} "
+           f"{100 * mean(lambda r: r['val_accuracy']):>6.2f}")
+    for name in REAL:
+        if name in rows[0]:
+            errors = "/".join(str(r[name]["errors"]) for r in rows)
+            accuracy = mean(lambda r, name=name: r[name]["accuracy"])
+            out += f"  {100 * accuracy:>6.2f} ({errors}) {mean(lambda r, name=name: r[name]['cross_entropy']):.3f}"
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=300_000, help="generated glyphs (a tenth held out)")
+    parser.add_argument("--data", help="a dataset folder from letters generate instead of fresh glyphs")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--arms", nargs="+", default=["base"], help="changes to the base recipe, FIELD=VALUE[,...]")
+    parser.add_argument("--base", default="base", help="changes applied to every arm")
+    parser.add_argument("--quick", action="store_true", help="3,000 glyphs, one epoch, one seed")
+    parser.add_argument("--out", help="write every number as JSON here")
+    args = parser.parse_args()
+    torch.set_num_threads(2)
+    base = with_changes(BASE, args.base)
+    if args.quick:
+        args.count, args.seeds, base = 3000, [0], replace(base, epochs=1)
+    data = glyphs(args.count, 0, args.data)
+    real = {}
+    for folder in REAL:
+        if Path(folder).is_dir():
+            images, labels, _, _ = read_image_folder(Path(folder))
+            real[folder] = (images, labels)
+    print(f"{'arm':<30} {'dead':>5} {'val CE':>7} {'val %':>6}  " + "  ".join(f"{n} % (errors) CE" for n in real), flush=True)
+    results = []
+    for arm in args.arms:
+        results.append(run(arm, base, data, real, args.seeds))
+        print(line(results[-1]), flush=True)
+    if args.out:
+        with open(args.out, "w") as f:
+            json.dump({"count": args.count, "base": base.as_dict(), "arms": results}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
