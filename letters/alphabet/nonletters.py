@@ -83,6 +83,17 @@ _FIRST_FORMS: dict[str, Letterform] = {
                 (_R, 0.4, 0.65, 0.35, 0.35, 160, 300), (_L, (0.75, 0.3), (0.8, 1.0))),
     "e": _shape("e", (_L, (0.1, 0.58), (0.86, 0.58)), (_R, 0.48, 0.6, 0.38, 0.4, 0, -120),
                 (_R, 0.48, 0.6, 0.38, 0.4, -120, -240), (_R, 0.48, 0.6, 0.38, 0.4, -240, -320)),
+    # shapes people draw that are no letter: a closed triangle (an A with no bar, shut at the foot), a star,
+    # a smiley (a ring like an O with eyes and a mouth); with none of them the detector read them as letters
+    "triangle": _shape("triangle", (_L, (0.45, 0.0), (0.9, 1.0)), (_L, (0.9, 1.0), (0.0, 1.0)), (_L, (0.0, 1.0), (0.45, 0.0))),
+    "star": _shape("star", *((_L, a, b) for a, b in zip(
+        [(0.5, 0.0), (0.62, 0.38), (1.0, 0.38), (0.69, 0.6), (0.81, 1.0), (0.5, 0.75), (0.19, 1.0), (0.31, 0.6),
+         (0.0, 0.38), (0.38, 0.38)],
+        [(0.62, 0.38), (1.0, 0.38), (0.69, 0.6), (0.81, 1.0), (0.5, 0.75), (0.19, 1.0), (0.31, 0.6), (0.0, 0.38),
+         (0.38, 0.38), (0.5, 0.0)]))),
+    "smiley": _shape("smiley", *((_R, cx, cy, r, r, a, a + 120) for cx, cy, r in ((0.5, 0.5, 0.5), (0.33, 0.36, 0.05),
+                                                                                (0.67, 0.36, 0.05)) for a in (0, 120, 240)),
+                     (_R, 0.5, 0.5, 0.28, 0.28, 30, 150)),
 }
 _SPINE = (_L, (0.1, 0.0), (0.1, 1.0))
 # More ways of writing the near misses that are built from A's, B's and C's own strokes (a spine,

@@ -65,11 +65,11 @@ def render_non_letter(kind: str, seed: int, config: GeneratorConfig, form_index:
     """One near miss (another letter, a digit, a scribble, specks) in its `form_index`-th letterform,
     varied like the letters and passed through the one preprocessing function: 28x28 'L', ink 255."""
     if kind in NOISE:
-        return preprocess_gray(NOISE[kind](random.Random(seed)))[0]
+        return preprocess_gray(NOISE[kind](random.Random(seed)), generated=True)[0]
     form = _scribble(random.Random(seed))[0] if kind == "scribble" else NON_LETTERS[kind][form_index]
     _, paths = glyph_pieces(kind, seed, config, form)
     ink, _ = ink_and_roles(paths, (paths[0].role,), glyph_blur(seed, config))  # one role owns a near miss
-    return preprocess_gray(ink)[0]
+    return preprocess_gray(ink, generated=True)[0]
 
 
 def render_non_letters(job) -> bytes:

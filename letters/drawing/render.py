@@ -129,7 +129,7 @@ def render_parts(letter: str, seed: int, config: GeneratorConfig, role_sets,
     roles = letter_roles(letter)
     blur = glyph_blur(seed, config)
     ink, coverage = ink_and_roles(paths, roles, blur)
-    image, transform = preprocess_gray(ink)  # the one preprocessing function
+    image, transform = preprocess_gray(ink, generated=True)  # the one preprocessing function
     framed = (sample_frame(coverage, transform.box) if isinstance(coverage, Image.Image)
               else [sample_frame(mask, transform.box) for mask in coverage])
     glyph = RenderedGlyph(letter, name, image, framed, transform)

@@ -16,9 +16,12 @@ import itertools
 import operator
 from dataclasses import dataclass
 
-from PIL import Image, ImageChops, ImageFilter
+from PIL import Image
 
 from ..errors import LettersError
+from .paper import Reading, is_clean, layout_findings, read_photo
+
+CLEAN = Reading(photo=False, polarity="auto", margin=0.0, paper=-1)  # a clean image: polarity from the border
 
 IMAGE_SIZE = 28  # pixels per side of the model's input
 FIT_SIZE = 20  # pixels: the ink's longer side after scaling, as in MNIST
@@ -33,12 +36,21 @@ PREPROCESSING = {  # stored in every checkpoint so a model records what it was t
 
 @dataclass(frozen=True)
 class Transform:
-    """How one source image maps into the model's frame; reusable on a same-sized image."""
+    """How one source image maps into the model's frame; reusable on a same-sized clean image."""
 
-    background: int  # 0..255 grey of the paper
+    background: int  # 0..255 grey of the paper (0 for a photo: its flattened ink is light on black)
     darkest: int  # 0..255 grey of the strongest ink (lighter than paper for light-on-dark)
     box: tuple[float, float, float, float]  # (x0, y0, x1, y1) source pixels seen by the 28x28 frame
     peak: int  # 1..255 brightest ink after resampling; the output is scaled so it becomes 255
+    reading: Reading = CLEAN  # how the ink was found: a clean image, or a photo flattened (and its findings)
+
+
+class NoInk(LettersError):
+    """No letter to read: blank paper, or a picture with no paper at all (noise); `finding` says which."""
+
+    def __init__(self, finding: str, message: str):
+        super().__init__(message)
+        self.finding = finding
 
 
 SMALL_IMAGE = 1 << 16  # pixels: frame masks up to this size are cached (the generator's canvases)
@@ -176,89 +188,39 @@ def fit_transform(gray: Image.Image) -> Transform:
     return _fit(gray)[0]
 
 
-PHOTO_MARGIN = 48  # grey levels: content this much lighter AND darker than the border: the border is not paper
-PAPER_SHARE = 0.05  # of the pixels at least, on one side of the border's grey: the paper
-INK_SHARE = 0.001  # of the pixels at least, on the other side: the ink
-WORK_SIDE = 160  # pixels: the longer side of the reduced copy in which the paper is found
-STROKE_SHARE = 0.1  # filter radius over the longer side: wider than a pen stroke, narrower than a sheet
+_NOISE = "no paper found: the picture is noise or texture all over, with no letter on a plain ground"
 
 
-def _photo_ink(gray: Image.Image, background: int) -> str | None:
-    """None when the border is the paper; "dark" or "light" ink when it is not: a photo of a
-    sheet on a table, or with vignetting, where a large share of the pixels is much lighter
-    than the border (the paper) and a few are much darker (the ink), or the reverse.
-    (Never for an image whose border is as light or dark as it gets, like every generated glyph.)"""
-    if not PHOTO_MARGIN <= background <= 255 - PHOTO_MARGIN:
-        return None
-    hist = gray.histogram()
-    n = gray.size[0] * gray.size[1]
-    lighter, darker = sum(hist[background + PHOTO_MARGIN:]), sum(hist[:background - PHOTO_MARGIN + 1])
-    if min(lighter, darker) < INK_SHARE * n or max(lighter, darker) < PAPER_SHARE * n:
-        return None
-    return "dark" if lighter >= darker else "light"
-
-
-def _rank(image: Image.Image, radius: int, grow: bool) -> Image.Image:
-    """Max (grow) or min filter over a (2r+1)-square, as r passes of a 3x3 filter."""
-    f = ImageFilter.MaxFilter(3) if grow else ImageFilter.MinFilter(3)
-    for _ in range(radius):
-        image = image.filter(f)
-    return image
-
-
-def _morph(image: Image.Image, radius: int, close: bool) -> Image.Image:
-    """Closing (removes dark strokes thinner than the square) or opening (light strokes). Outside the
-    image counts as the strokes' side, so a table strip along the edge stays what it is."""
-    pad = radius + 1
-    canvas = Image.new("L", (image.size[0] + 2 * pad, image.size[1] + 2 * pad), 0 if close else 255)
-    canvas.paste(image, (pad, pad))
-    canvas = _rank(_rank(canvas, radius, close), radius, not close)
-    return canvas.crop((pad, pad, pad + image.size[0], pad + image.size[1]))
-
-
-def flatten_paper(gray: Image.Image, dark: bool = True) -> Image.Image:
-    """The ink on uniform paper, for a photo whose border is not the paper.
-
-    Ink is what is thin: in a reduced copy, a closing (or, for light ink, an opening) wider
-    than any pen stroke gives the local paper grey everywhere, the sheet and the table
-    alike, following vignetting; the ink is how far each pixel departs from it. Dark ink
-    comes back dark on white, light ink light on black; paper noise is floored away."""
-    w, h = gray.size
-    factor = -(-max(w, h) // WORK_SIDE)
-    small = gray.reduce(factor) if factor > 1 else gray
-    radius = max(2, round(max(small.size) * STROKE_SHARE))
-    # one more reduced pixel of margin, so the upscaled paper never spills over a sheet's edge onto the table
-    paper = _rank(_morph(small, radius, dark), 1, not dark)
-    paper = paper.resize((w, h), Image.Resampling.BILINEAR, box=(0, 0, w / factor, h / factor))
-    ink = ImageChops.subtract(paper, gray) if dark else ImageChops.subtract(gray, paper)
-    counts = list(itertools.accumulate(ink.histogram()))
-    noise = 4 * bisect.bisect_left(counts, 0.75 * counts[-1])  # most of a photo is paper: its spread
-    ink = ink.point(lambda v: max(0, v - noise))
-    return ImageChops.invert(ink) if dark else ink
-
-
-def _fit(gray: Image.Image) -> tuple[Transform, Image.Image]:
-    """The transform, and the framed ink before the gain (so preprocess need not resample twice)."""
+def _fit(gray: Image.Image, generated: bool = False) -> tuple[Transform, Image.Image]:
+    """The transform, and the framed ink before the gain (so preprocess need not resample twice).
+    `generated`: the generator's own canvas (white ink on exact black), read as the clean image it is and
+    without the layout findings (its hot path; its near misses are specks all over by design)."""
     background = _border_median(gray)
-    photo_ink = _photo_ink(gray, background)
-    if photo_ink is not None:
-        gray = flatten_paper(gray, photo_ink == "dark")
-        background = _border_median(gray)
+    reading = CLEAN
+    if not generated and not is_clean(gray, background, gray.histogram(_frame_mask(gray.size))):
+        gray, reading = read_photo(gray)  # the ink, light on black
+        if "blank" in reading.findings:
+            raise NoInk("blank", _BLANK)
+        if "noise" in reading.findings:
+            raise NoInk("noise", _NOISE)
+        background = 0
     lo, hi = _extrema(gray)
     darkest = int(lo if background >= 128 else hi)  # light paper means dark ink, and the reverse
     if abs(background - darkest) < 16:
-        raise LettersError(_BLANK)
+        raise NoInk("blank", _BLANK)
     ink = gray.point(_ink_lut(background, darkest))
     bbox = ink.getbbox()
     if bbox is None:
-        raise LettersError(_BLANK)
+        raise NoInk("blank", _BLANK)
+    findings = reading.findings + (() if generated else layout_findings(ink))
     x0, y0, x1, y1 = bbox
     side = IMAGE_SIZE * max(x1 - x0, y1 - y0) / FIT_SIZE  # source pixels under the 28 px frame
     mx, my = _centre_of_mass(ink.crop(bbox))  # the frame's centre goes on the ink's centre of mass
     cx, cy = x0 + mx, y0 + my
     box = (cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2)
     framed = sample_frame(ink, box)
-    return Transform(background, darkest, box, max(int(_extrema(framed)[1]), 1)), framed
+    reading = Reading(reading.photo, reading.polarity, reading.margin, reading.paper, findings)
+    return Transform(background, darkest, box, max(int(_extrema(framed)[1]), 1), reading), framed
 
 
 @functools.lru_cache(maxsize=256)
@@ -281,7 +243,7 @@ def preprocess(image: Image.Image) -> tuple[Image.Image, Transform]:
     return preprocess_gray(to_gray(image))
 
 
-def preprocess_gray(gray: Image.Image) -> tuple[Image.Image, Transform]:
-    """`preprocess` for an image that is already 8-bit grey (the generator's raw glyphs)."""
-    transform, framed = _fit(gray)
+def preprocess_gray(gray: Image.Image, generated: bool = False) -> tuple[Image.Image, Transform]:
+    """`preprocess` for an image that is already 8-bit grey (the generator's raw canvases: generated=True)."""
+    transform, framed = _fit(gray, generated)
     return framed.point(_gain_lut(transform.peak)), transform  # = apply_transform(gray, transform)

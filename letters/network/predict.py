@@ -17,7 +17,8 @@ from ..config import ClassifyConfig, EvaluateConfig
 from ..errors import LettersError
 from ..inputs.imagefolder import class_folders
 from ..inputs.images import find_images, open_image
-from ..inputs.preprocess import preprocess
+from ..inputs.paper import FINDINGS, Reading
+from ..inputs.preprocess import NoInk, preprocess
 from ..inputs.tensors import as_input, image_tensor
 from .model import LetterMLP
 from .novelty import novelty_scores
@@ -29,16 +30,21 @@ BATCH = 1024  # images per forward pass
 class Loaded:
     path: str
     image: torch.Tensor | None = None  # (28, 28) uint8, the network's view
-    error: str | None = None
+    error: str | None = None  # why the file could not be used at all
+    findings: tuple[str, ...] = ()  # what the preprocessing noted (inputs.paper.FINDINGS): reasons to be unsure
+    reading: Reading | None = None  # how the ink was found (LETTERS_DEBUG shows it)
 
 
 def load_input(path: str | Path) -> Loaded:
-    """One file through the loader and the preprocessing function; errors become text."""
+    """One file through the loader and the preprocessing function; errors become text. A picture with
+    no letter on it (blank paper, noise) is no error: it is read, and found to hold nothing."""
     try:
-        image, _ = preprocess(open_image(path))
+        image, transform = preprocess(open_image(path))
+    except NoInk as nothing:
+        return Loaded(str(path), findings=(nothing.finding,))
     except LettersError as error:
         return Loaded(str(path), error=str(error))
-    return Loaded(str(path), image_tensor(image))
+    return Loaded(str(path), image_tensor(image), findings=transform.reading.findings, reading=transform.reading)
 
 
 def load_inputs(paths) -> list[Loaded]:
@@ -82,12 +88,14 @@ class Prediction:
     saved_input: str | None = None  # with --save-input: the PNG of what the network saw
 
 
-UNSURE_REASONS = ("none", "low")  # looks like none of the letters (the detector); top probability under the floor
+UNSURE_REASONS = (*FINDINGS, "none", "low")  # what the picture holds (inputs.paper); looks like none of the letters
+# (the detector); no letter clearly likelier than the others
 
 
-def unsure_reasons(top: float, none_score: float | None, threshold: float | None, min_confidence: float) -> list[str]:
+def unsure_reasons(top: float, none_score: float | None, threshold: float | None, min_confidence: float,
+                   findings: tuple[str, ...] = ()) -> list[str]:
     """The one rule that marks an answer unsure, for classify, evaluate and the draw page alike."""
-    reasons = []
+    reasons = list(findings)
     if none_score is not None and threshold is not None and none_score >= threshold:
         reasons.append("none")
     if top < min_confidence:
@@ -105,14 +113,15 @@ def classify(model: LetterMLP, classes, loaded: list[Loaded], min_confidence: fl
     scores = novelty_scores(novelty[0], stacked) if novelty is not None and good else None
     predictions, k = [], 0
     for item in loaded:
-        if item.image is None:
-            predictions.append(Prediction(item.path, error=item.error))
+        if item.image is None:  # a file that could not be read, or a picture with no letter on it
+            nothing = list(item.findings) if item.error is None else None
+            predictions.append(Prediction(item.path, error=item.error, unsure=True if nothing else None, reasons=nothing))
             continue
         p = probs[k]
         top = int(p.argmax())
         score = float(scores[k]) if scores is not None else None
         k += 1
-        reasons = unsure_reasons(float(p[top]), score, novelty[1] if novelty else None, min_confidence)
+        reasons = unsure_reasons(float(p[top]), score, novelty[1] if novelty else None, min_confidence, item.findings)
         predictions.append(Prediction(item.path, prediction=classes[top],
                                       probabilities={c: round(float(v), 6) for c, v in zip(classes, p)},
                                       unsure=bool(reasons), reasons=reasons,
@@ -231,7 +240,8 @@ def evaluate_folder(model: LetterMLP, classes, root: str | Path, worst: int = Ev
             truth.append(classes.index(letter))
     if not loaded:
         raise LettersError(f"{root}: its letter subfolders hold no images")
-    failed = [Unreadable(item.path, item.error) for item in loaded if item.error is not None]
+    failed = [Unreadable(item.path, item.error or "no letter found (" + ", ".join(item.findings) + ")")
+              for item in loaded if item.image is None]
     kept = [(i, item.image) for i, item in enumerate(loaded) if item.image is not None]
     if not kept:
         raise LettersError(f"{root}: none of its {len(loaded)} images could be read (first: {failed[0].error})")

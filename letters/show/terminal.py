@@ -64,7 +64,7 @@ def classification_table(predictions: list[Prediction], classes: list[str]) -> T
     table.add_column("")
     for p in predictions:
         if p.prediction is None or p.probabilities is None:
-            table.add_row(shown(p.path), "-", *["" for _ in classes], "[red]failed[/red]")
+            table.add_row(shown(p.path), "-", *["" for _ in classes], "unsure" if p.unsure else "[red]failed[/red]")
             continue
         table.add_row(shown(p.path), f"[bold]{p.prediction}[/bold]",
                       *[f"{p.probabilities[c]:.3f}" for c in classes], "unsure" if p.unsure else "")

@@ -82,7 +82,11 @@ def reasons_text(p) -> str:
     words = {"none": (f"looks like none of the letters (detector score {p.none_score:.2f} >= {p.threshold:.2f})"
                       if p.none_score is not None and p.threshold is not None else "looks like none of the letters"),
              "low": "no letter is clearly likelier than the others (top probability "
-                    f"{max((p.probabilities or {0: 0.0}).values()):.2f})"}
+                    f"{max((p.probabilities or {0: 0.0}).values()):.2f})",
+             "blank": "no ink found: the picture is blank paper",
+             "noise": "no paper found: noise or texture all over, no letter on a plain ground",
+             "cut": "the ink runs off the edge of the picture: the letter may be cut by the frame",
+             "several": "the ink falls apart into separate groups: several letters, or a line of text"}
     return "; ".join(words.get(code, code) for code in (p.reasons or []))
 
 

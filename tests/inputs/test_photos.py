@@ -74,9 +74,9 @@ def test_photos_are_read_as_the_letter_on_the_paper(kind, runner, tmp_path):
 def test_drawings_whose_border_is_the_paper_keep_the_plain_path(monkeypatch):
     """Plain drawings (and every generated glyph: light ink on a black border) never look for paper."""
     def fail(*args):
-        raise AssertionError("flatten_paper was used")
+        raise AssertionError("the photo path was taken")
 
-    monkeypatch.setattr(pre, "flatten_paper", fail)
+    monkeypatch.setattr(pre, "read_photo", fail)
     for image in (draw_letter("A"), draw_letter("B", ink=255, paper=0), draw_letter("C", ink=90, paper=200)):
         pre.preprocess(image)
 

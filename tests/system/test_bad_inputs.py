@@ -174,7 +174,7 @@ def _prepare(kind, tmp_path, tiny_dataset, tiny_model):
 
 
 KINDS = ["missing path", "empty folder", "text as png", "zero bytes", "truncated png", "truncated jpeg", "1x1",
-         "blank", "bomb", "animated gif", "missing model", "random model", "foreign torch file", "other version",
+         "bomb", "animated gif", "missing model", "random model", "foreign torch file", "other version",
          "bad confidence", "count 0", "negative count", "unwritable out", "existing out", "val fraction 0",
          "val fraction 1.5", "unknown option", "count not a number", "missing dataset", "corrupt dataset",
          "dataset other version", "bad hidden", "cuda missing", "unknown device", "epochs 0", "data is a file",
@@ -184,7 +184,7 @@ KINDS = ["missing path", "empty folder", "text as png", "zero bytes", "truncated
 EXPECTED_WORDS = {
     "missing path": "no such file", "empty folder": "holds no images", "text as png": "not an image",
     "zero bytes": "empty", "truncated png": "truncated", "truncated jpeg": "truncated", "1x1": "too small",
-    "blank": "no ink", "bomb": "megapixel", "animated gif": "animated", "missing model": "does not exist",
+    "bomb": "megapixel", "animated gif": "animated", "missing model": "does not exist",
     "random model": "not a letters checkpoint", "foreign torch file": "not a letters checkpoint",
     "other version": "version", "bad confidence": "min-confidence", "count 0": "--count",
     "negative count": "--count", "unwritable out": "cannot be written", "existing out": "--force",
