@@ -7,45 +7,17 @@ still answer `--help` quickly. Each field says why it has its value.
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import asdict, dataclass, field
 
-from .errors import OptionError, Wording, worded
+from . import checks
+from .checks import check_hidden, check_memory
+from .errors import OptionError
 
 GLYPH_BYTES = 12_500  # measured: peak memory grows 12.5 KB a glyph (generate --count 3000 vs 30000)
 PROBE_BYTES = 1_200_000  # measured: peak memory grows 1.16 MB a probe (analyze --probes 50 vs 400)
 PARAM_BYTES = 16  # per network parameter while training: weight, gradient and Adam's two moments, float32
 INPUTS = 28 * 28  # the network's input size (preprocess.IMAGE_SIZE squared; not imported, to stay light)
 MAX_WORKERS = 256  # generate's processes: far more than any machine's cores
-
-
-def available_memory() -> int | None:
-    """Bytes of memory available to a new allocation (Linux: MemAvailable), else physical memory."""
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return None
-
-
-def check_memory(option: str, value, needed: int, fix: Wording) -> None:
-    """Refuse work whose memory estimate exceeds what is available, naming both figures."""
-    have = available_memory()
-    if have is not None and needed > have:
-        raise OptionError(option, lambda name: f"{value} needs about {needed / 1e9:.1f} GB of memory and "
-                                               f"{have / 1e9:.1f} GB is available; {worded(fix, name)}")
-
-
-def check_hidden(sizes: tuple[int, ...]) -> None:
-    """The one check of hidden layer sizes, for a new network and one read from a checkpoint."""
-    if not 1 <= len(sizes) <= 2 or min(sizes) < 1:
-        raise OptionError("hidden", f"{','.join(map(str, sizes))}: give one or two positive sizes, e.g. 64,32")
 
 
 @dataclass(frozen=True)
@@ -122,7 +94,7 @@ class DatasetConfig:
         if not 0 <= self.seed < 2 ** 31:
             raise OptionError("seed", f"{self.seed} is outside 0..2147483647")
         check_memory("count", self.count, self.count * GLYPH_BYTES,
-                     lambda name: f"use at most {name('count')} {max(1, int((available_memory() or 0) // GLYPH_BYTES))}")
+                     lambda name: f"use at most {name('count')} {max(1, int((checks.available_memory() or 0) // GLYPH_BYTES))}")
 
 
 @dataclass(frozen=True)
@@ -259,7 +231,7 @@ class AnalysisConfig:
         if self.probes < 1:
             raise OptionError("probes", f"{self.probes}: use at least one probe per role")
         check_memory("probes", self.probes, self.probes * PROBE_BYTES,
-                     lambda name: f"use at most {name('probes')} {max(1, int((available_memory() or 0) // PROBE_BYTES))}")
+                     lambda name: f"use at most {name('probes')} {max(1, int((checks.available_memory() or 0) // PROBE_BYTES))}")
         if self.units not in ("", "all") and not (self.units.isdigit() and int(self.units) > 0):
             raise OptionError("units", f"{self.units!r}: use all, or a positive number of units")
 
@@ -375,30 +347,29 @@ QUICK_DECAY = DecayConfig(sizes=(150, 600), seeds=3, decays=(0.0, 1e-4, 1e-3, 1e
                           probes=15)  # the small grid of `letters decay --quick`: under a minute on two cores
 
 
-def with_changes(config, text: str):
-    """`config` with the fields that `text` names changed: "lr=1e-3,augment=0" (typed as the fields'
-    defaults; a tuple of ints is written 256x128, None as none). "base" or "" changes nothing.
-    OptionError for an unknown field or a value of the wrong type; the result is not validated."""
-    from dataclasses import fields, replace
+METHOD_GLYPH_BYTES = 2_000_000  # measured: letters methods' peak memory grows 2 MB a glyph of each letter
 
-    known = {f.name: f for f in fields(config)}
-    changes: dict = {}
-    for item in [] if text in ("", "base") else text.split(","):
-        key, sep, value = item.partition("=")
-        if not sep or key not in known:
-            raise OptionError("changes", f"{text!r}: write base or FIELD=VALUE[,FIELD=VALUE] of {type(config).__name__}")
-        default = getattr(config, key)
-        try:
-            if value == "none":
-                changes[key] = None
-            elif isinstance(default, tuple):
-                changes[key] = tuple(type(default[0])(v) for v in value.split("x"))
-            elif isinstance(default, bool):
-                changes[key] = value.lower() in ("1", "true", "yes")
-            elif default is None:
-                changes[key] = float(value)
-            else:
-                changes[key] = type(default)(value)
-        except (ValueError, IndexError):
-            raise OptionError("changes", f"{text!r}: {key} takes a value like {default!r}") from None
-    return replace(config, **changes)
+
+@dataclass(frozen=True)
+class MethodsConfig:
+    """How `letters methods` measures; the default runs in well under a minute on two cores."""
+
+    glyphs: int = 200  # whole glyphs of each letter: intervals a few hundredths wide, about 25 s on two cores
+    seed: int = 0  # the glyphs, the random map, gradient SHAP's draws and the randomised weights
+    steps: int = 32  # integrated gradients' points along the path from blank paper
+    samples: int = 20  # gradient SHAP's draws per glyph
+    background: int = 16  # gradient SHAP's reference glyphs, drawn from the set
+    window: int = 4  # occlusion's square patch, pixels; it slides by half its side
+    units: int = 5  # the unit attribution's units, as many as `letters classify --explain` lists
+    resamples: int = 1000  # bootstrap resamples of each mean
+
+    def validate(self) -> None:
+        if not 2 <= self.glyphs <= 2000:
+            raise OptionError("glyphs", f"{self.glyphs}: use 2 to 2000 glyphs of each letter")
+        check_memory("glyphs", self.glyphs, self.glyphs * METHOD_GLYPH_BYTES,
+                     lambda name: f"use at most {name('glyphs')} {max(2, int((checks.available_memory() or 0) // METHOD_GLYPH_BYTES))}")
+        if not 0 <= self.seed < 2 ** 31:
+            raise OptionError("seed", f"{self.seed} is outside 0..2147483647")
+
+
+QUICK_METHODS = MethodsConfig(glyphs=6, steps=8, samples=4, background=4, window=7, resamples=200)

@@ -22,7 +22,8 @@ import torch
 from torch.nn import functional as F
 
 from letters.alphabet import CLASSES
-from letters.config import DatasetConfig, TrainConfig, with_changes
+from letters.checks import with_changes
+from letters.config import DatasetConfig, TrainConfig
 from letters.drawing.dataset import Dataset
 from letters.drawing.generator import generate_tensors, local_workers
 from letters.inputs.tensors import as_input

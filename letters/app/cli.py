@@ -6,10 +6,10 @@ Only `app` and `show` import typer and rich; torch is imported inside the comman
 
 from __future__ import annotations
 
-from . import data_commands, read_commands, serve_commands, study_commands  # noqa: F401 - registers the commands
+from . import data_commands, methods_command, read_commands, serve_commands, study_commands  # noqa: F401 - registers the commands
 from .base import app
 
-COMMANDS = (data_commands, read_commands, study_commands, serve_commands)  # in the order --help lists them
+COMMANDS = (data_commands, read_commands, study_commands, methods_command, serve_commands)  # in the order --help lists them
 
 
 def main() -> None:

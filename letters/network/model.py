@@ -14,7 +14,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ..config import check_hidden
+from ..checks import check_hidden
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from letters import config as config_module
+from letters import checks as checks_module
 from letters.app.cli import app
 from letters.config import AnalysisConfig, DatasetConfig
 from letters.drawing.dataset import check_destination, load_dataset
@@ -46,7 +46,7 @@ def _refused(call) -> LettersError:
 def test_library_errors_name_settings_and_the_cli_line_names_flags(tmp_path, monkeypatch):
     (tmp_path / "full").mkdir()
     (tmp_path / "full" / "notes.txt").write_text("mine")
-    monkeypatch.setattr(config_module, "available_memory", lambda: 10**6)
+    monkeypatch.setattr(checks_module, "available_memory", lambda: 10**6)
     cases = [
         (lambda: check_destination(tmp_path / "full", force=False), ["--out", "--force"]),
         (lambda: check_destination(tmp_path / "full", force=True), ["--out", "--force"]),

@@ -15,7 +15,7 @@ import torch
 from conftest import SHIPPED_MODEL, draw_letter
 from PIL import Image
 
-from letters import config as config_module
+from letters import checks as checks_module
 from letters import files
 from letters.app.cli import app
 from letters.errors import LettersError
@@ -352,7 +352,7 @@ def test_limits_are_refused_before_work_in_one_line(args, words, runner, tmp_pat
 
 
 def test_generate_count_is_refused_with_its_memory_figure(runner, tmp_path, monkeypatch):
-    monkeypatch.setattr(config_module, "available_memory", lambda: 2_000_000_000)
+    monkeypatch.setattr(checks_module, "available_memory", lambda: 2_000_000_000)
     result = runner.invoke(app, ["generate", "--out", str(tmp_path / "g"), "--count", "1000000"])
     assert result.exit_code == 1
     line = result.stderr.strip()
