@@ -4,8 +4,10 @@ shipped model: the model and the samples are package data, not files of the sour
 import json
 import os
 import shutil
+import site
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -29,9 +31,14 @@ def test_wheel_installed_without_editable_classifies_with_the_shipped_model(tmp_
     wheel = next((tmp_path / "dist").glob("letters-*.whl"))
     shutil.rmtree(source)  # from here on nothing but the wheel can provide letters
     venv = tmp_path / "venv"
-    # torch comes from the system; no pip inside (slow to bootstrap): this pip installs into the venv
-    _run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", venv], tmp_path)
+    # no pip inside (slow to bootstrap): this pip installs into the venv. The dependencies (torch, typer, ...) are
+    # the ones this interpreter sees, in a venv or not: a .pth file puts its site-packages after the new venv's
+    # own (a path in a .pth file is not itself a site dir, so this checkout's editable letters stays out of it)
+    _run([sys.executable, "-m", "venv", "--without-pip", venv], tmp_path)
     python = venv / "bin" / "python"
+    own = _run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], tmp_path).strip()
+    theirs = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"], *site.getsitepackages()}
+    (Path(own) / "letters-test-dependencies.pth").write_text("\n".join(sorted(theirs)) + "\n")
     # --ignore-installed: the editable letters in the system site-packages must not satisfy it
     _run([sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "--no-build-isolation",
           "--ignore-installed", "-q", wheel], tmp_path)
