@@ -1,6 +1,7 @@
 """Classify speed: one file end to end against `import torch`, and 1,000 files against one.
 
-    python scripts/bench_classify.py [--repeat 5]
+    python bench/bench_classify.py [--repeat 5] [--files 1000]
+    python bench/bench_classify.py --quick    # the smoke test's size: one run of each, 3 files
 
 Each figure is the median wall time of whole processes, measured in this one run.
 """
@@ -22,11 +23,14 @@ def drawing(i: int) -> Image.Image:
     return image
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--files", type=int, default=1000)
-    args = parser.parse_args()
+    parser.add_argument("--quick", action="store_true", help="one run of each, 3 files: a smoke test, not a figure")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.repeat, args.files = 1, 3
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "many"
         folder.mkdir()

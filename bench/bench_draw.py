@@ -1,6 +1,7 @@
 """`letters draw`: time one update on the server (target: p95 <= 20 ms on 2 cores).
 
-    python scripts/bench_draw.py [--model FILE] [--repeat 500]
+    python bench/bench_draw.py [--model FILE] [--repeat 500]
+    python bench/bench_draw.py --quick        # the smoke test's size: 5 updates each way, 3 probes for the labels
 
 A B drawn as the page sends it (three strokes, a point every 2 canvas pixels, about 390
 points) is timed two ways: in the process, from request bytes to response bytes (parse,
@@ -27,6 +28,7 @@ from letters.app.drawserver import DrawServer
 from letters.config import DrawConfig
 from letters.network.shipped import DEFAULT_MODEL
 
+WARM_UP = 20  # updates before the clock starts, each way
 SPACING = 0.006  # canvas fractions between points: 2 px on the page's 360 px canvas, denser than a mouse sends
 
 
@@ -56,14 +58,27 @@ def percentiles(seconds: list) -> str:
     return f"median {statistics.median(ms):6.2f} ms   p95 {p95:6.2f} ms   max {ms[-1]:6.2f} ms"
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     parser.add_argument("--repeat", type=int, default=500)
-    args = parser.parse_args()
+    parser.add_argument("--quick", action="store_true", help="5 updates each way, 2 to warm up, 3 probes a stroke for the labels: "
+                        "a smoke test, not a figure")
+    args = parser.parse_args(argv)
+    warm = 2 if args.quick else WARM_UP
+    if args.quick:
+        args.repeat = 5
+    threads = torch.get_num_threads()
     torch.set_num_threads(1)  # as `letters draw` runs
-    config = DrawConfig(port=0, probes=20)  # the labels do not change the time of an update
-    pad = Pad.load(args.model, config)
+    try:
+        measure(args.model, args.repeat, warm, 3 if args.quick else 20)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def measure(model: Path, repeat: int, warm: int, probes: int) -> None:
+    config = DrawConfig(port=0, probes=probes)  # the labels do not change the time of an update
+    pad = Pad.load(model, config)
     body = json.dumps(drawing()).encode()
     points = sum(len(s["points"]) for s in drawing()["strokes"])
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
@@ -73,10 +88,10 @@ def main() -> None:
         strokes = parse_strokes(json.loads(body)["strokes"], config)
         return json.dumps(asdict(pad.update(strokes))).encode()
 
-    for _ in range(20):
+    for _ in range(warm):
         in_process()
     times = []
-    for _ in range(args.repeat):
+    for _ in range(repeat):
         start = time.perf_counter()
         in_process()
         times.append(time.perf_counter() - start)
@@ -86,12 +101,15 @@ def main() -> None:
     server.attach(pad)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
+    deadline = time.monotonic() + 30
     while not server.server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            sys.exit("bench_draw: the server did not start")
         time.sleep(0.01)
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
     headers = {"Content-Type": "application/json", "X-Letters-Token": _token(connection)}  # as the page gets it
     times, app_times = [], []
-    for i in range(args.repeat + 20):
+    for i in range(repeat + warm):
         start = time.perf_counter()
         connection.request("POST", "/api/update", body=body, headers=headers)
         response = connection.getresponse()
@@ -99,7 +117,7 @@ def main() -> None:
         elapsed = time.perf_counter() - start
         if response.status != 200:
             sys.exit(f"bench_draw: the server answered {response.status}")
-        if i >= 20:
+        if i >= warm:
             times.append(elapsed)
             app_times.append(float(response.getheader("Server-Timing").split("dur=")[1]) / 1000)
     server.stop()

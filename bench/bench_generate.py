@@ -1,6 +1,7 @@
 """Generator speed: glyphs per second per core, against a bare Pillow loop, and worker scaling.
 
-    python scripts/bench_generate.py [--count 6000]
+    python bench/bench_generate.py [--count 6000]
+    python bench/bench_generate.py --quick    # the smoke test's size: 60 glyphs, one worker
 
 The bare loop draws the same number of plain 4x-supersampled lines and downsamples them:
 the practical floor for any Pillow-based generator on this machine. Everything is
@@ -38,16 +39,19 @@ def ours(count: int, workers: int) -> float:
     return count / (time.perf_counter() - start)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=6000)
-    args = parser.parse_args()
+    parser.add_argument("--quick", action="store_true", help="60 glyphs, no worker scaling: a smoke test, not a figure")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.count = 60
     floor = bare_pillow(args.count)
     one = ours(args.count, 1)
     print(f"bare Pillow, 3 lines, 1 core:     {floor:8.0f} images/s")
     print(f"letters generate, 1 worker:       {one:8.0f} glyphs/s (with stroke owners and preprocessing)")
     print(f"ratio to the bare Pillow loop:    {one / floor:8.2f}")
-    for workers in (2, 4):
+    for workers in () if args.quick else (2, 4):
         if workers <= (os.cpu_count() or 1):
             rate = ours(args.count * workers, workers)
             print(f"letters generate, {workers} workers:      {rate:8.0f} glyphs/s, scaling {rate / one:.2f}x of {workers}")

@@ -1,6 +1,7 @@
 """`letters --help` against `python -c "import typer"`, measured side by side in one run.
 
-    python scripts/bench_help.py [--repeat 7]
+    python bench/bench_help.py [--repeat 7]
+    python bench/bench_help.py --quick        # a smoke test: one run of each
 """
 
 import argparse
@@ -9,10 +10,13 @@ import sys
 from timing import timed
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
-    args = parser.parse_args()
+    parser.add_argument("--quick", action="store_true", help="one run of each: a smoke test, not a figure")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.repeat = 1
     typer_s = timed([sys.executable, "-c", "import typer"], args.repeat)
     help_s = timed([sys.executable, "-m", "letters", "--help"], args.repeat)
     sub_s = timed([sys.executable, "-m", "letters", "classify", "--help"], args.repeat)

@@ -1,7 +1,8 @@
 """The test suite as README's test line runs it: wall time of the whole `python -m pytest` and its
 slowest tests. Run it on a quiet machine.
 
-    python scripts/bench_suite.py [--repeat 1] [--slowest 15]
+    python bench/bench_suite.py [--repeat 1] [--slowest 15] [PYTEST_ARGS...]
+    python bench/bench_suite.py tests/alphabet     # a smoke test: one folder's tests, not the figure
 
 Target (issue 10): under 120 s on 2 cores. Exits 1 when the median run is over it.
 """
@@ -15,16 +16,17 @@ import time
 TARGET = 120.0
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--slowest", type=int, default=15, help="how many of the slowest tests to list")
-    args = parser.parse_args()
+    parser.add_argument("pytest_args", nargs="*", help="what pytest runs (default: the whole suite, as README's test line)")
+    args = parser.parse_args(argv)
     times, out = [], ""
     for _ in range(args.repeat):
         start = time.perf_counter()
         done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                               f"--durations={args.slowest}"], capture_output=True, text=True)
+                               f"--durations={args.slowest}", *args.pytest_args], capture_output=True, text=True)
         times.append(time.perf_counter() - start)
         out = done.stdout
         if done.returncode != 0:

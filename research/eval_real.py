@@ -4,7 +4,8 @@ data/handwriting (scanned hand-printed letters), and how often the none-of-the-l
 detector flags each set, data/nonletters included (where flagging is the right answer), and
 fresh generated near misses (a seed the detector never trained on).
 
-    python scripts/eval_real.py [--model FILE] [--json]
+    python research/eval_real.py [--model FILE] [--json]
+    python research/eval_real.py --quick      # a smoke test: 6 files a folder, 2 near misses a form
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from letters.study.stats import wilson as wilson_rate
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATED_SEED, GENERATED_PER_FORM = 2026, 40  # the detector trains on NoveltyConfig.seed (7): these are new
+QUICK_FILES, QUICK_PER_FORM = 6, 2  # --quick: the first files of each folder (two drawings' three formats), near misses a form
 
 
 def wilson(k: int, n: int) -> tuple[float, float]:
@@ -46,19 +48,32 @@ def by_kind(kinds: list[str], flagged: list[bool]) -> dict:
     return {k: {"flagged": f, "n": n} for k, (f, n) in sorted(counts.items())}
 
 
-def load(folder: Path, labelled: bool = True):
+def load(folder: Path, labelled: bool = True, limit: int | None = None):
+    """The usable images under `folder` (with `limit`, only the first so many of each folder), their
+    tensors and, when `labelled`, their letters (the folder's name)."""
     files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".png", ".jpg"))
+    if limit is not None:
+        seen: dict = defaultdict(int)
+        kept_files = []
+        for p in files:
+            seen[p.parent] += 1
+            if seen[p.parent] <= limit:
+                kept_files.append(p)
+        files = kept_files
     loaded = [(p, load_input(p)) for p in files]
     kept = [(p, item.image) for p, item in loaded if item.image is not None]
     truth = [p.parent.name.upper() if labelled else None for p, _ in kept]
     return [p for p, _ in kept], torch.stack([image for _, image in kept]), truth
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    args = parser.parse_args()
+    parser.add_argument("--quick", action="store_true", help=f"the first {QUICK_FILES} files of each folder and "
+                        f"{QUICK_PER_FORM} near misses a form: a smoke test, not the figures")
+    args = parser.parse_args(argv)
+    limit, per_form, workers = (QUICK_FILES, QUICK_PER_FORM, 1) if args.quick else (None, GENERATED_PER_FORM, 2)
     model, checkpoint = load_model(args.model)
     classes = checkpoint["classes"]
     novelty = load_novelty(checkpoint)
@@ -74,7 +89,7 @@ def main() -> None:
         return {"flagged": k, "n": n, "rate": round(k / n, 4), "interval": wilson(k, n)}
 
     for name, folder in (("real", ROOT / "data" / "real"), ("handwriting", ROOT / "data" / "handwriting")):
-        paths, images, truth = load(folder)
+        paths, images, truth = load(folder, limit=limit)
         probs = probabilities(model, images)
         pred = [classes[int(i)] for i in probs.argmax(1)]
         index = torch.tensor([classes.index(t) for t in truth])
@@ -96,7 +111,7 @@ def main() -> None:
             complete = [d for d in by_drawing.values() if len(d) == 3]
             out[name]["same_answer_three_formats"] = {"agree": sum(len(set(d.values())) == 1 for d in complete),
                                                       "drawings": len(complete)}
-    paths, images, _ = load(ROOT / "data" / "nonletters", labelled=False)
+    paths, images, _ = load(ROOT / "data" / "nonletters", labelled=False, limit=limit)
     out["nonletters"] = {"none_of_the_letters": flagged(images, "nonletters")}
     if novelty is not None:
         # by what was drawn: font-X-07R.png is an R, mouse-D-64.png a mouse drawing
@@ -105,7 +120,7 @@ def main() -> None:
         out["nonletters"]["by_kind"] = by_kind(kinds, (scores["nonletters"] >= novelty[1]).tolist())
         # the generator's own near misses, every form in turn: the hardest set, by design (an 8 drawn
         # from B's strokes is one curve away from a B)
-        images = generate_non_letters(len(NON_LETTER_FORMS) * GENERATED_PER_FORM, GENERATED_SEED, GeneratorConfig(), workers=2)
+        images = generate_non_letters(len(NON_LETTER_FORMS) * per_form, GENERATED_SEED, GeneratorConfig(), workers=workers)
         out["generated"] = {"none_of_the_letters": flagged(images, "generated"), "seed": GENERATED_SEED}
         kinds = [NON_LETTER_FORMS[i % len(NON_LETTER_FORMS)][0] for i in range(len(images))]
         out["generated"]["by_kind"] = by_kind(kinds, (scores["generated"] >= novelty[1]).tolist())

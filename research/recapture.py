@@ -24,7 +24,8 @@ ligature was built from (strokes.exit_stroke), so a model trained with ligatures
 partly by construction. Real letters are only measured here, never trained on.
 
     pip install -e ".[measure]"   # scikit-image, for the centre lines
-    python scripts/recapture.py [--model FILE] [--set DIR] [--out DIR] [--json]
+    python research/recapture.py [--model FILE] [--set DIR] [--out DIR] [--json]
+    python research/recapture.py --quick      # a smoke test: the first 5 letters of each class
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ZOOM = 8  # the stylus canvas: 28 px * 8 = 224 px, a letter about 160 px tall, as a tablet records it
 LOW = 0.65  # the ligature leaves from the rightmost ink below this share of the letter's height
 P_FLOOR = 1e-4  # P(true) as evaluate rounds it (4 decimals), floored for the cross-entropy
+QUICK_LETTERS = 5  # --quick: the first letters of each class
 
 
 def centre_line(ink: np.ndarray, zoom: int) -> np.ndarray:
@@ -131,15 +133,19 @@ class Recapture:
     failed: list[dict] = field(default_factory=list)  # {"path", "error"}: source files that could not be used
 
 
-def recapture(source: Path, out: Path) -> list[dict]:
-    """Write out/<capture>/<class>/<file>.png for every usable image of the ImageFolder `source`;
-    returns {"path", "error"} for each file that could not be used."""
+def recapture(source: Path, out: Path, per_class: int | None = None) -> list[dict]:
+    """Write out/<capture>/<class>/<file>.png for every usable image of the ImageFolder `source` (with
+    `per_class`, the first so many of each class); returns {"path", "error"} for each file that could not be used."""
     if not source.is_dir() or not is_image_folder(source):
         raise LettersError(f"{source} is not a folder with A/, B/, C/ subfolders")
     images, labels, paths, failed = read_image_folder(source)
     if len(paths) == 0:
         raise LettersError(f"{source}: none of its images could be used" + (f" (first: {failed[0]['error']})" if failed else ""))
+    taken = [0] * len(CLASSES)
     for image, label, path in zip(images.numpy(), labels.tolist(), paths):
+        taken[label] += 1
+        if per_class is not None and taken[label] > per_class:
+            continue
         path = Path(path)
         name = path.stem + ("" if path.suffix.lower() == ".png" else "-" + path.suffix[1:].lower()) + ".png"
         for capture, make in CAPTURES.items():
@@ -160,13 +166,14 @@ def score(model, classes, folder: Path, capture: str) -> CaptureScore:
                         {c: round(v, 4) for c, v in result.per_class.items() if v is not None}, round(cross_entropy, 4))
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     parser.add_argument("--set", type=Path, default=ROOT / "data" / "handwriting", help="an ImageFolder of real letters")
     parser.add_argument("--out", type=Path, help="keep the re-captured letters here (a new or empty folder)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    args = parser.parse_args()
+    parser.add_argument("--quick", action="store_true", help=f"the first {QUICK_LETTERS} letters of each class: a smoke test, not the figures")
+    args = parser.parse_args(argv)
     try:
         import skimage.morphology  # noqa: F401  (checked before anything is written)
     except ImportError:
@@ -180,7 +187,7 @@ def main() -> int:
     # staged beside --out and renamed into place when whole, so a failure leaves nothing half-written
     parent = args.out.parent if args.out is not None else None
     with tempfile.TemporaryDirectory(dir=parent, prefix=f".{args.out.name}." if args.out else "recapture.") as staging:
-        failed = recapture(args.set, Path(staging) / "captures")
+        failed = recapture(args.set, Path(staging) / "captures", QUICK_LETTERS if args.quick else None)
         report = Recapture(str(args.model), str(args.set), [score(model, classes, Path(staging) / "captures", name)
                                                              for name in CAPTURES], failed)
         if args.out is not None:

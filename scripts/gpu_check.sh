@@ -6,11 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python - <<'PY'
 import time, torch
+from letters.alphabet import CLASSES
 from letters.config import DatasetConfig, TrainConfig
-from letters.dataset import Dataset
-from letters.generator import generate_tensors
-from letters.strokes import CLASSES
-from letters.train import train_model
+from letters.drawing.dataset import Dataset
+from letters.drawing.generator import generate_tensors
+from letters.network.train import train_model
 assert torch.cuda.is_available(), "no CUDA device here"
 print("device:", torch.cuda.get_device_name(0), "| torch", torch.__version__)
 t = generate_tensors(DatasetConfig(count=30000, workers=8))
@@ -24,4 +24,4 @@ for device in ("cuda", "cpu"):
 PY
 letters generate --out /tmp/gpu-glyphs --count 6000 --workers 4 --force
 letters train --data /tmp/gpu-glyphs --out /tmp/gpu-model.pt --device cuda --epochs 3 --json | python -c "import json,sys; m=json.load(sys.stdin); print('cli train on cuda: val', m['val_accuracy'])"
-letters classify letters/assets/samples --model /tmp/gpu-model.pt
+letters classify letters/network/assets/samples --model /tmp/gpu-model.pt

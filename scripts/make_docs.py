@@ -1,60 +1,73 @@
 """Rebuild the pictures in docs/ that README.md shows, from the shipped model.
 
     python scripts/make_docs.py
+    python scripts/make_docs.py --quick --out /tmp/docs --report /tmp/report   # a smoke test: 20 probes, no browser
 
-docs/sheet.png (generator samples coloured by role), docs/curves.png (the shipped
-model's training curves), docs/weights.png, docs/roles.png and docs/misclassification.png
-(the analysis of the shipped model) and docs/analysis.json (the numbers behind the
-README's example: labels, dissection baselines, lookalike pairs, the misclassification
-section). The whole report goes to build/report/report.html; docs/report.png is the top
-1200x2400 px of it in headless Chromium (Debian's, through Playwright, as the browser tests
-drive it), skipped with a line saying why when no browser is installed.
+docs/sheet.png (generator samples coloured by role), docs/curves.png (the shipped model's training
+curves), docs/weights.png, docs/roles.png and docs/misclassification.png (the analysis of the shipped
+model, as `letters analyze --out` draws it: its example.png, under the name README.md shows) and
+docs/analysis.json (the numbers behind the README's example: unit counts, dissection baselines,
+lookalike pairs, the text's example). The whole report goes to build/report/report.html;
+docs/report.png is the top 1200x2400 px of it in headless Chromium (Debian's, through Playwright,
+as the browser tests drive it), skipped with a line saying why when no browser is installed.
 """
 
-import json
+import argparse
 import shutil
-import sys
-from dataclasses import asdict
 from pathlib import Path
 
 from letters.config import AnalysisConfig, DatasetConfig
 from letters.drawing.generator import generate_tensors
+from letters.drawing.sheet import render_sheet
 from letters.network.checkpoint import load_model
+from letters.network.novelty import load_novelty
 from letters.network.shipped import DEFAULT_MODEL
-from letters.show.pictures import render_sheet, save_image
+from letters.show.json import as_json, dumps
+from letters.show.pictures import save_image
 from letters.show.report import write_report
+from letters.show.words import example_verdict
 from letters.study.analysis import analyze_model
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
+QUICK_PROBES = 20
+PICTURES = {"weights.png": "weights.png", "roles.png": "roles.png", "example.png": "misclassification.png"}  # report's -> docs'
+KEEP = ("dims", "probes", "counts", "blank_active", "dissection_baselines", "lookalikes", "example")  # analysis.json's sections
 
 
-def main() -> None:
-    DOCS.mkdir(exist_ok=True)
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=DOCS, help="folder for the pictures and analysis.json (default: docs)")
+    parser.add_argument("--report", type=Path, default=ROOT / "build" / "report", help="folder for the whole report")
+    parser.add_argument("--quick", action="store_true", help=f"{QUICK_PROBES} probes a stroke and no screenshot: a smoke test, not the docs")
+    args = parser.parse_args(argv)
+    docs: Path = args.out
+    docs.mkdir(parents=True, exist_ok=True)
     tensors = generate_tensors(DatasetConfig(count=300, seed=0))
-    save_image(render_sheet(tensors["images"], tensors["owners"], tensors["labels"]), DOCS / "sheet.png")
-    shutil.copyfile(DEFAULT_MODEL.with_name("letters-mlp.curves.png"), DOCS / "curves.png")
+    save_image(render_sheet(tensors["images"], tensors["owners"], tensors["labels"]), docs / "sheet.png")
+    shutil.copyfile(DEFAULT_MODEL.with_name("letters-mlp.curves.png"), docs / "curves.png")
     model, checkpoint = load_model(DEFAULT_MODEL)
-    report, probes = analyze_model(model, AnalysisConfig())
-    files = write_report(ROOT / "build" / "report", model, probes, report, history=checkpoint["metrics"].get("history"))
-    for name in ("weights.png", "roles.png", "misclassification.png"):
-        shutil.copyfile(files[name], DOCS / name)
-    data = asdict(report)
-    keep = ("dims", "probes", "label_counts", "blank_active", "clean_units", "dissection_baselines", "lookalikes",
-            "misclassification")
-    (DOCS / "analysis.json").write_text(json.dumps({k: data[k] for k in keep}, indent=1) + "\n")
+    config = AnalysisConfig(probes=QUICK_PROBES) if args.quick else AnalysisConfig()
+    report, probes = analyze_model(model, config, novelty=load_novelty(checkpoint))  # as `letters analyze` runs it
+    files = write_report(args.report, model, probes, report, checkpoint)
+    for name, docs_name in PICTURES.items():
+        shutil.copyfile(files[name], docs / docs_name)
+    data = as_json(report)
+    (docs / "analysis.json").write_text(dumps({k: data[k] for k in KEEP if k in data}, indent=1) + "\n")
     print(f"report: {files['report.html']}")
-    screenshot(files["report.html"], DOCS / "report.png")
-    print("\n".join(report.misclassification.summary))
+    if args.quick:
+        print(f"{docs / 'report.png'} not rebuilt: --quick")
+    else:
+        screenshot(files["report.html"], docs / "report.png")
+    print("\n".join(example_verdict(report.example)) if report.example else "no example measured")
 
 
 def screenshot(page_file: Path | str, out: Path) -> None:
-    sys.path.insert(0, str(ROOT / "tests"))
-    from browser import browser_page, why_no_browser
+    from letters.app.browser import browser_page, why_no_browser
 
     reason = why_no_browser()
     if reason:
-        print(f"docs/report.png not rebuilt: {reason}")
+        print(f"{out} not rebuilt: {reason}")
         return
     with browser_page(Path(page_file).resolve().as_uri(), viewport={"width": 1200, "height": 2400}, ready=None) as page:
         page.screenshot(path=str(out))

@@ -7,6 +7,7 @@ Never used for training (the detector learns from generated near misses only). S
   - noise: random specks and grain.
 
     python scripts/make_nonletter_set.py --out data/nonletters
+    python scripts/make_nonletter_set.py --quick --out /tmp/nonletters   # a smoke test: 2 fonts, one size, 3 noises
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ import random
 import shutil
 from pathlib import Path
 
-from make_real_set import HERSHEY, draw_font, draw_paths, font_files, hershey_paths
+from make_real_set import HERSHEY, QUICK_FONTS, draw_font, draw_paths, font_files, hershey_paths
 from PIL import Image
 
 CHARACTERS = "DEOPR8036Gae"  # the near misses people ask about first: round, bowled or barred shapes
 SIZE = 64
+MOUSE_SIZES = ((64, 3.0), (120, 8.0), (240, 9.0))  # (pixels, pen width) of each mouse drawing
 
 MOUSE = {  # point paths in a 100x100 box, as a person drags a mouse
     "circle": [[(50, 5), (80, 15), (95, 50), (80, 85), (50, 95), (20, 85), (5, 50), (20, 15), (52, 6)]],
@@ -33,26 +35,30 @@ MOUSE = {  # point paths in a 100x100 box, as a person drags a mouse
 }
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("data/nonletters"))
-    args = parser.parse_args()
+    parser.add_argument("--out", type=Path, default=Path("data/nonletters"), help="the set's folder (replaced if it exists)")
+    parser.add_argument("--quick", action="store_true", help=f"{QUICK_FONTS} fonts, one Hershey font, mouse drawings at one "
+                        "size and 3 noise images: a smoke test, not the set")
+    args = parser.parse_args(argv)
     if args.out.exists():
         shutil.rmtree(args.out)
     args.out.mkdir(parents=True)
     counts = {"font": 0, "stroke": 0, "mouse": 0, "noise": 0}
+    fonts, hershey = (font_files()[:QUICK_FONTS], HERSHEY[:1]) if args.quick else (font_files(), HERSHEY)
+    sizes = MOUSE_SIZES[:1] if args.quick else MOUSE_SIZES
 
     def save(coverage: Image.Image, stem: str) -> None:  # black ink on white paper
         Image.eval(coverage, lambda v: 255 - v).save(args.out / f"{stem}.png")
 
-    for path in font_files():
+    for path in fonts:
         for k, char in enumerate(CHARACTERS):
             image = draw_font(path, char, SIZE)
             if image is not None and image.getbbox():
                 save(image, f"font-{path.stem}-{k:02d}{char}")
                 counts["font"] += 1
     try:
-        for name in HERSHEY:
+        for name in hershey:
             for k, char in enumerate(CHARACTERS):
                 paths = hershey_paths(name, char)
                 if paths:
@@ -62,10 +68,10 @@ def main() -> None:
         print("Hershey-Fonts not installed: stroke fonts skipped (pip install Hershey-Fonts)")
     rng = random.Random(2026)
     for name, paths in MOUSE.items():
-        for size, width in ((64, 3.0), (120, 8.0), (240, 9.0)):
+        for size, width in sizes:
             save(draw_paths(paths, size, width, rng), f"mouse-{name}-{size}")
             counts["mouse"] += 1
-    for k in range(20):  # specks and grain: ink that is no drawing at all
+    for k in range(3 if args.quick else 20):  # specks and grain: ink that is no drawing at all
         image = Image.new("L", (96, 96), 0)
         for _ in range(rng.randint(5, 400)):
             x, y = rng.randrange(96), rng.randrange(96)

@@ -8,6 +8,7 @@ straight alpha, JPEG):
   - mouse-like drawings: hand-traced point paths with a jittery hand, drawn here.
 
     python scripts/make_real_set.py --out data/real
+    python scripts/make_real_set.py --quick --out /tmp/real   # a smoke test: 2 fonts, one mouse drawing a letter
 
 Needs Pillow; Hershey-Fonts and system fonts are optional (missing ones are skipped).
 """
@@ -24,6 +25,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 LETTERS = "ABC"
+QUICK_FONTS = 2  # --quick: the first two installed fonts
 SIZES = (48, 160)  # font pixel sizes: a small screen glyph and a large drawing
 SKIP_FAMILY = re.compile(r"math|symbol|dingbat|D050000L|music|emoji", re.I)
 HERSHEY = ("futural", "futuram", "rowmans", "rowmand", "rowmant", "timesr", "timesrb", "timesi",
@@ -118,14 +120,17 @@ def save_three(coverage: Image.Image, folder: Path, stem: str) -> None:
     gray.convert("RGB").save(folder / f"{stem}.jpg", quality=80)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("data/real"))
-    args = parser.parse_args()
+    parser.add_argument("--out", type=Path, default=Path("data/real"), help="the set's folder (replaced if it exists)")
+    parser.add_argument("--quick", action="store_true", help=f"{QUICK_FONTS} fonts, one Hershey font and one mouse drawing "
+                        "a letter: a smoke test, not the set")
+    args = parser.parse_args(argv)
     if args.out.exists():
         shutil.rmtree(args.out)
     counts = {"font": 0, "stroke": 0, "mouse": 0}
-    for path in font_files():
+    fonts, hershey = (font_files()[:QUICK_FONTS], HERSHEY[:1]) if args.quick else (font_files(), HERSHEY)
+    for path in fonts:
         for letter in LETTERS:
             for size in SIZES:
                 image = draw_font(path, letter, size)
@@ -133,7 +138,7 @@ def main() -> None:
                     save_three(image, args.out / letter, f"font-{path.stem}-{size}")
                     counts["font"] += 1
     try:
-        for name in HERSHEY:
+        for name in hershey:
             for letter in LETTERS:
                 paths = hershey_paths(name, letter)
                 for size, width in ((48, 2.0), (160, 5.0)):
@@ -144,7 +149,7 @@ def main() -> None:
         print("Hershey-Fonts not installed: stroke fonts skipped (pip install Hershey-Fonts)")
     rng = random.Random(2026)
     for letter, drawings in MOUSE.items():
-        for k, paths in enumerate(drawings):
+        for k, paths in enumerate(drawings[:1] if args.quick else drawings):
             for size, width in ((64, 3.0), (240, 9.0), (120, 12.0)):
                 save_three(draw_paths(paths, size, width, rng), args.out / letter, f"mouse-{k}-{size}")
                 counts["mouse"] += 1

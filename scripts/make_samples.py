@@ -1,18 +1,19 @@
-"""Write letters/assets/samples: hand-drawn-style letters that ship with the project for the demo.
+"""Write letters/network/assets/samples: hand-drawn-style letters that ship with the project for the demo.
 
 Three per letter in different styles: a thin pen on white paper (PNG), a felt marker
 on a transparent background with straight alpha (PNG), white chalk on a dark board
 (JPEG). The paths were traced by hand with a mouse; a seeded jitter adds the tremor.
 
-    python scripts/make_samples.py
+    python scripts/make_samples.py [--out letters/network/assets/samples]
 """
 
+import argparse
 import random
 from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-OUT = Path(__file__).resolve().parent.parent / "letters" / "assets" / "samples"
+OUT = Path(__file__).resolve().parent.parent / "letters" / "network" / "assets" / "samples"
 PATHS = {  # strokes as point lists in a 100x100 box
     "A": [[(12, 92), (31, 48), (49, 6)], [(49, 6), (66, 50), (88, 93)], [(24, 62), (76, 60)]],
     "B": [[(22, 6), (21, 94)], [(22, 6), (58, 6), (70, 17), (69, 36), (56, 47), (22, 48)],
@@ -35,13 +36,16 @@ def draw(paths, size, width, rng):
     return canvas.reduce(ss)
 
 
-def main():
-    OUT.mkdir(parents=True, exist_ok=True)
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=OUT, help="the samples' folder (default: the package's)")
+    out: Path = parser.parse_args(argv).out
+    out.mkdir(parents=True, exist_ok=True)
     rng = random.Random(7)
     for letter, paths in PATHS.items():
         for style, size, width, ext in STYLES:
             ink = draw(paths, size, width, rng)
-            name = OUT / f"{letter}-{style}.{ext}"
+            name = out / f"{letter}-{style}.{ext}"
             if style == "pen":
                 Image.composite(Image.new("RGB", ink.size, (20, 20, 60)), Image.new("RGB", ink.size, (250, 248, 240)),
                                 ink).save(name)
@@ -52,7 +56,7 @@ def main():
             else:
                 Image.composite(Image.new("RGB", ink.size, (235, 235, 225)), Image.new("RGB", ink.size, (40, 60, 50)),
                                 ink).save(name, quality=85)
-    print(f"wrote {len(PATHS) * len(STYLES)} samples to {OUT}")
+    print(f"wrote {len(PATHS) * len(STYLES)} samples to {out}")
 
 
 if __name__ == "__main__":

@@ -3,8 +3,8 @@ and the unit bars, hide strokes and see the answer change, file a drawing with -
 Skips, saying why, where Chromium or Playwright is missing (.ci/run installs both)."""
 
 import pytest
-from browser import B_LOWER_BOWL_POINT, LETTERS, browser_page, clear, draw_letter, prediction, serving, settle, to_screen, why_no_browser
 
+from letters.app.browser import B_LOWER_BOWL_POINT, LETTERS, browser_page, clear, draw_letter, prediction, serving, settle, to_screen, why_no_browser
 from letters.network.checkpoint import load_model
 from letters.network.predict import classify, load_input
 from letters.network.shipped import DEFAULT_MODEL

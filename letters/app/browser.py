@@ -1,5 +1,8 @@
-"""Driving `letters draw` in a real headless Chromium (Debian's, through Playwright for Python),
-shared by tests/test_draw_browser.py and scripts/make_draw_screenshot.py."""
+"""Driving `letters draw` (and any page) in a real headless Chromium (Debian's, through Playwright for
+Python, a dev extra imported only when a page opens): the draw page's end-to-end test
+(tests/app/test_draw_browser.py) and the docs' screenshots (scripts/make_draw_screenshot.py,
+scripts/make_docs.py) drive the page with these same functions. Nothing else in the package imports it.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +12,15 @@ import shutil
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from playwright.sync_api import ViewportSize
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
-VIEWPORT = {"width": 1200, "height": 900}
+VIEWPORT: ViewportSize = {"width": 1200, "height": 900}
 
 
 def why_no_browser() -> str | None:
@@ -56,7 +63,7 @@ def serving(model: Path, collect: Path | None = None, probes: int = 20):
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
-    while not server.server.started and time.monotonic() < deadline:
+    while server.server is not None and not server.server.started and time.monotonic() < deadline:
         time.sleep(0.02)
     try:
         yield server.url
@@ -66,7 +73,7 @@ def serving(model: Path, collect: Path | None = None, probes: int = 20):
 
 
 @contextlib.contextmanager
-def browser_page(url: str, viewport: dict = VIEWPORT, ready: str | None = "body[data-ready='1']"):
+def browser_page(url: str, viewport: ViewportSize = VIEWPORT, ready: str | None = "body[data-ready='1']"):
     """A page at url once `ready` matches (the draw page sets it; None: once it has loaded)."""
     from playwright.sync_api import sync_playwright
 
