@@ -349,6 +349,35 @@ def test_dead_units_counts_dead_units_per_arm(monkeypatch, capsys, tmp_path):
     assert all(0 <= row["dead"] <= row["units"] for a in arms for row in a["seeds"])
 
 
+def test_detectors_screens_an_arm_on_generated_and_real_sets(monkeypatch, capsys, tmp_path):
+    load_tool("research/detectors.py", monkeypatch).main(["--quick", "--arms", "base", "hidden=8", "--out", "det.json"])
+    out = capsys.readouterr().out
+    assert re.search(r"^hidden=8 +\d+ +\d+\.\d(  +\d+\.\d){5}$", out, re.M), out
+    report = json.loads((tmp_path / "det.json").read_text())
+    assert [a["config"]["hidden"] for a in report["arms"]] == [[16], [8]]
+    assert all(0 <= v <= 1 for a in report["arms"] for v in a["flagged"].values())
+    assert set(report["arms"][0]["flagged"]) == {"data/nonletters", "shapes", "data/handwriting", "data/real", "data/photos"}
+
+
+def test_make_commands_doc_lists_every_option_of_every_command(monkeypatch, capsys, tmp_path):
+    load_tool("scripts/make_commands_doc.py", monkeypatch).main(["--out", str(tmp_path / "commands.md")])
+    text = (tmp_path / "commands.md").read_text()
+    import typer.main
+
+    group = typer.main.get_command(app)
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        assert f"## `letters {name}`" in text
+        for param in command.params:
+            for option in param.opts:
+                assert f"`{option}" in text, (name, option)
+
+
+def test_the_shipped_commands_page_is_the_generated_one(monkeypatch, tmp_path):
+    load_tool("scripts/make_commands_doc.py", monkeypatch).main(["--out", str(tmp_path / "commands.md")])
+    assert (ROOT / "docs" / "commands.md").read_text() == (tmp_path / "commands.md").read_text(), \
+        "docs/commands.md is stale: python scripts/make_commands_doc.py"
+
+
 # ---------------------------------------------------------------- all of them
 
 
@@ -370,6 +399,8 @@ TESTED = {  # each tool and the test that runs it
     "research/eval_real.py": test_eval_real_scores_each_set_and_the_detector,
     "research/recapture.py": test_recapture_scores_every_capture_of_the_first_letters,
     "research/recipes.py": test_recipes_screens_an_arm_and_writes_its_numbers,
+    "research/detectors.py": test_detectors_screens_an_arm_on_generated_and_real_sets,
+    "scripts/make_commands_doc.py": test_make_commands_doc_lists_every_option_of_every_command,
 }
 
 
