@@ -71,6 +71,12 @@ class GeneratorConfig:
         return cls(**d)
 
 
+SHIFTED = GeneratorConfig(elastic=0.09, warp=0.07, blur=0.5, rotation=20.0, slant=(-0.4, 0.7), hairline=0.3, jitter=0.035)
+# every distortion wider than the training glyphs': how far a recipe carries beyond what it learned, without
+# real letters. It chooses the recipe (research/recipes.py) and the unsure rule (research/unsure.py)
+SHIFTED_SEED = 977  # its glyphs' seed: far from every training set's
+
+
 @dataclass(frozen=True)
 class DatasetConfig:
     """What `letters generate` makes."""
@@ -118,6 +124,8 @@ class TrainConfig:
     bias_init: float | None = 0.1  # every hidden unit's starting bias (None: Glorot-uniform like the weights): a unit
     # that starts active on every letter survives Adam's first large steps; with the warm-up, none dies
     warmup: float = 0.05  # share of the steps over which the learning rate rises from 0: Adam's first steps are its largest
+    adam_eps: float = 1e-8  # Adam's epsilon: gradients far below it get steps far below lr. With torch's 1e-8 a unit the
+    # data barely moves is decayed by the L2 term at Adam's full step, lr, until its weights are 0 and it is dead
 
     def as_dict(self) -> dict:
         d = asdict(self)
@@ -151,6 +159,8 @@ class TrainConfig:
             raise OptionError("optimizer", f"{self.optimizer!r}: use adam or sgd")
         if self.bias_init is not None and not (math.isfinite(self.bias_init) and abs(self.bias_init) <= 10):
             raise OptionError("bias_init", f"{self.bias_init}: use a finite starting bias between -10 and 10")
+        if not (0.0 < self.adam_eps <= 1.0):
+            raise OptionError("adam_eps", f"{self.adam_eps}: use a positive epsilon up to 1, e.g. 1e-8")
         if not 0.0 <= self.warmup < 1.0:
             raise OptionError("warmup", f"{self.warmup}: use 0 (none) up to below 1, a share of the steps")
 

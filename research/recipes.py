@@ -24,7 +24,7 @@ from torch.nn import functional as F
 
 from letters.alphabet import CLASSES
 from letters.checks import with_changes
-from letters.config import DatasetConfig, GeneratorConfig, TrainConfig
+from letters.config import SHIFTED, SHIFTED_SEED, DatasetConfig, TrainConfig
 from letters.drawing.dataset import Dataset, load_dataset
 from letters.drawing.generator import generate_tensors, local_workers
 from letters.inputs.imagefolder import read_image_folder
@@ -36,9 +36,7 @@ from letters.network.train import train_model
 BASE = TrainConfig(hidden=(128,), epochs=8, lr=3e-3, weight_decay=3e-5, augment=1.5, warmup=0.05, bias_init=0.1,
                    device="cpu")
 REAL = ("data/handwriting", "data/real")
-SHIFT = GeneratorConfig(elastic=0.09, warp=0.07, blur=0.5, rotation=20.0, slant=(-0.4, 0.7), hairline=0.3,
-                        jitter=0.035)  # every distortion wider than the training glyphs'
-SHIFT_COUNT, SHIFT_SEED = 30_000, 977
+SHIFT, SHIFT_SEED, SHIFT_COUNT = SHIFTED, SHIFTED_SEED, 30_000  # config.SHIFTED: wider distortions, new seeds
 
 
 def glyphs(count: int, seed: int, data: str | None) -> Dataset:

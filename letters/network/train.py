@@ -98,9 +98,9 @@ def make_optimizer(model: LetterMLP, config: TrainConfig) -> torch.optim.Optimiz
     if config.optimizer == "sgd":
         return torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9, nesterov=True, weight_decay=0.0)
     try:
-        return torch.optim.Adam(model.parameters(), lr=lr, weight_decay=0.0, fused=True)
+        return torch.optim.Adam(model.parameters(), lr=lr, eps=config.adam_eps, weight_decay=0.0, fused=True)
     except (RuntimeError, ValueError):
-        return torch.optim.Adam(model.parameters(), lr=lr, weight_decay=0.0)
+        return torch.optim.Adam(model.parameters(), lr=lr, eps=config.adam_eps, weight_decay=0.0)
 
 
 def _schedule(optimizer: torch.optim.Optimizer, config: TrainConfig, total: int):

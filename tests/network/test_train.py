@@ -260,7 +260,7 @@ def test_label_smoothing_keeps_the_loss_above_its_targets_entropy(tiny_dataset):
 
 @pytest.mark.parametrize("field, value", [("label_smoothing", 1.0), ("label_smoothing", -0.1), ("dropout", 1.0),
                                           ("dropout", -0.5), ("warmup", 1.0), ("bias_init", float("nan")),
-                                          ("optimizer", "rmsprop")])
+                                          ("optimizer", "rmsprop"), ("adam_eps", 0.0), ("adam_eps", float("nan"))])
 def test_settings_out_of_range_name_their_field(field, value):
     from letters.errors import OptionError
 

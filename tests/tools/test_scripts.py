@@ -159,6 +159,9 @@ def test_bench_draw_times_updates_in_the_process_and_over_http(monkeypatch, caps
     assert re.search(r"one update: a B of 3 strokes, \d{3} points", out)
     for line in ("in the process, bytes to bytes:", "over HTTP, request to last byte:", "of which inside the app (Server-Timing):"):
         assert re.search(re.escape(line) + r" +median +\d+\.\d\d ms +p95 +\d+\.\d\d ms", out), out
+    flood = re.search(r"flood: 4 clients sending maximal drawings \((\d+) bytes, 20000 points\).*answers (\{.*\})", out)
+    assert flood and int(flood[1]) <= 1 << 20, out
+    assert re.search(r"a small update meanwhile \((\d+) of \1 answered 200\): +median", out), out  # never refused
 
 
 def test_bench_generate_compares_glyphs_per_second_with_bare_pillow(monkeypatch, capsys):
@@ -359,6 +362,25 @@ def test_detectors_screens_an_arm_on_generated_and_real_sets(monkeypatch, capsys
     assert set(report["arms"][0]["flagged"]) == {"data/nonletters", "shapes", "data/handwriting", "data/real", "data/photos"}
 
 
+def test_photos_scores_a_photo_set_by_letter_source_and_kind(monkeypatch, capsys):
+    load_tool("research/photos.py", monkeypatch).main([str(ROOT / "data" / "photos"), "--quick", "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert report["n"] == 12 and sum(r["n"] for r in report["kind"].values()) == 12
+    assert all(0 <= r["low"] <= r["rate"] <= r["high"] <= 1 for r in report["letter"].values())
+    assert report["wrong_flagged"] <= report["wrong"] <= 12
+
+
+def test_unsure_tabulates_floors_and_chooses_one_within_budget(monkeypatch, capsys):
+    tool = load_tool("research/unsure.py", monkeypatch)
+    tool.main(["--quick", "--json"])
+    report = json.loads(capsys.readouterr().out)
+    choosing = next(iter(report["tables"].values()))
+    assert [row["floor"] for row in choosing] == [0.0, *tool.FLOORS]
+    assert all(a["flagged"] <= b["flagged"] for a, b in zip(choosing, choosing[1:]))  # a higher floor flags more
+    within = [row["floor"] for row in choosing if row["flagged"] <= tool.BUDGET]
+    assert report["chosen_floor"] == (max(within) if within else 0.0)
+
+
 def test_make_commands_doc_lists_every_option_of_every_command(monkeypatch, capsys, tmp_path):
     load_tool("scripts/make_commands_doc.py", monkeypatch).main(["--out", str(tmp_path / "commands.md")])
     text = (tmp_path / "commands.md").read_text()
@@ -400,6 +422,8 @@ TESTED = {  # each tool and the test that runs it
     "research/recapture.py": test_recapture_scores_every_capture_of_the_first_letters,
     "research/recipes.py": test_recipes_screens_an_arm_and_writes_its_numbers,
     "research/detectors.py": test_detectors_screens_an_arm_on_generated_and_real_sets,
+    "research/photos.py": test_photos_scores_a_photo_set_by_letter_source_and_kind,
+    "research/unsure.py": test_unsure_tabulates_floors_and_chooses_one_within_budget,
     "scripts/make_commands_doc.py": test_make_commands_doc_lists_every_option_of_every_command,
 }
 
