@@ -30,7 +30,8 @@ from letters.inputs.tensors import as_input
 from letters.network.model import active_units, count_dead
 from letters.network.train import train_model
 
-BASE = TrainConfig(hidden=(128,), epochs=6, lr=3e-3, weight_decay=3e-5, augment=1.5, device="cpu")
+BASE = TrainConfig(hidden=(128,), epochs=6, lr=3e-3, weight_decay=3e-5, augment=1.5, bias_init=None, warmup=0.0,
+                   adam_eps=1e-8, device="cpu")  # the recipe before this study, pinned: the defaults have moved since
 ARMS = ("base", "lr=1e-3", "lr=1e-2", "optimizer=sgd,lr=0.05", "weight_decay=0", "weight_decay=3e-4",
         "augment=0", "bias_init=0", "bias_init=0.1", "warmup=0.05", "warmup=0.05,bias_init=0.1",
         "hidden=32", "hidden=512")

@@ -332,9 +332,12 @@ def test_recapture_scores_every_capture_of_the_first_letters(monkeypatch, capsys
 def test_recipes_screens_an_arm_and_writes_its_numbers(monkeypatch, capsys, tmp_path):
     write_dataset(tmp_path / "glyphs", DatasetConfig(count=90, seed=5))
     tool = load_tool("research/recipes.py", monkeypatch)
-    monkeypatch.setattr(sys, "argv", ["recipes.py", "--quick", "--data", "glyphs", "--base", "hidden=16,augment=0", "--out", "screen.json"])
+    monkeypatch.setattr(sys, "argv", ["recipes.py", "--quick", "--data", "glyphs", "--base", "hidden=16,augment=0", "--out", "screen.json",
+                                      "--models", str(DEFAULT_MODEL)])
     tool.main()
-    assert re.search(r"^base +\d+\.\d +\d\.\d{4} +\d+\.\d\d +\d\.\d{4} +\d+\.\d\d$", capsys.readouterr().out, re.M)
+    out = capsys.readouterr().out
+    assert re.search(r"^base +\d+\.\d +\d\.\d{4} +\d+\.\d\d +\d\.\d{4} +\d+\.\d\d$", out, re.M), out
+    assert re.search(r"^letters-mlp\.pt \(\d+ units\) +\d+\.\d +- +- +\d\.\d{4} ", out, re.M), out  # a saved model's row
     arm = json.loads((tmp_path / "screen.json").read_text())["arms"][0]
     assert arm["config"]["hidden"] == [16] and arm["config"]["epochs"] == 1
     assert {"dead", "val_accuracy", "shift_accuracy", "shift_cross_entropy"} <= set(arm["seeds"][0])
