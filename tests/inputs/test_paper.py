@@ -57,6 +57,23 @@ def test_a_sheet_on_a_dark_desk_is_read_as_its_letter(runner, tmp_path):
         assert record["prediction"] == letter and not record.get("unsure"), record  # the sheet is paper, not ink
 
 
+def test_lined_paper_with_a_flat_border_is_read_as_a_photo_not_as_rules_of_ink(runner, tmp_path):
+    """Clean-looking paper (one flat tone all round) whose faint rules and margin line run into the frame:
+    read as a clean image, the rules are ink and the letter a speck in its 28 px frame."""
+    photos = {}
+    for letter in "ABC":
+        paper = Image.new("L", (600, 450), 236)
+        for y in range(30, 450, 48):
+            paper.paste(205, (0, y, 600, y + 2))  # the rules
+        paper.paste(190, (70, 0, 72, 450))  # the margin line
+        photos[letter] = _on(paper, letter, size=160)
+        image, transform = pre.preprocess(photos[letter])
+        assert transform.reading.photo, transform.reading
+        assert 0.05 < sum(image.tobytes()) / (255 * 28 * 28) < 0.45  # the letter fills the frame
+    for letter, record in _read(runner, tmp_path, photos).items():
+        assert record["prediction"] == letter, record
+
+
 def test_a_picture_with_no_single_letter_is_unsure_and_says_why(runner, tmp_path):
     ramp = _noise(_ramp(fall=30))
     two = _on(_on(ramp, "A", size=150, at=(60, 150)), "B", size=150, at=(390, 150))
