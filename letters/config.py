@@ -212,7 +212,7 @@ SHIPPED = Recipe()
 class ClassifyConfig:
     """How `letters classify` reports."""
 
-    min_confidence: float = 0.6  # below this top probability an answer is marked unsure
+    min_confidence: float = 0.8  # below this top probability an answer is unsure: research/unsure.py chose it (flags <= 3%)
     explain_units: int = 5  # hidden units listed by --explain
     explain_probes: int = 60  # probe samples per stroke for the units' labels: stable labels in about a second
 
