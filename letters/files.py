@@ -224,3 +224,20 @@ def staging_folder(out: Path) -> Path:
         shutil.rmtree(staging)
     staging.mkdir()
     return staging
+
+
+def remove_image_set(folder: Path, subfolders=(), suffixes=(".png", ".jpg", ".csv")) -> None:
+    """Remove a folder that holds only what a set-building script writes (image files and a manifest, at
+    the top or one level down in `subfolders`); refuse anything else, naming the first stranger."""
+    for path in sorted(folder.rglob("*")):
+        inner = path.relative_to(folder)
+        if path.is_symlink() or not (path.is_file() or path.is_dir()):
+            ours = False
+        elif path.is_dir():
+            ours = len(inner.parts) == 1 and inner.name in subfolders
+        else:
+            ours = path.suffix.lower() in suffixes and (len(inner.parts) == 1
+                                                         or (len(inner.parts) == 2 and inner.parts[0] in subfolders))
+        if not ours:
+            raise LettersError(f"{folder} holds {inner}, which this script does not make: the folder was left as it is")
+    shutil.rmtree(folder)

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import argparse
 import random
-import shutil
+import sys
 from pathlib import Path
 
 from make_real_set import HERSHEY, QUICK_FONTS, draw_font, draw_paths, font_files, hershey_paths
 from PIL import Image
+
+from letters.errors import LettersError
+from letters.files import remove_image_set
 
 CHARACTERS = "DEOPR8036Gae"  # the near misses people ask about first: round, bowled or barred shapes
 SIZE = 64
@@ -37,12 +40,15 @@ MOUSE = {  # point paths in a 100x100 box, as a person drags a mouse
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("data/nonletters"), help="the set's folder (replaced if it exists)")
+    parser.add_argument("--out", type=Path, default=Path("data/nonletters"), help="the set's folder (replaced if it holds only such a set)")
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_FONTS} fonts, one Hershey font, mouse drawings at one "
                         "size and 3 noise images: a smoke test, not the set")
     args = parser.parse_args(argv)
     if args.out.exists():
-        shutil.rmtree(args.out)
+        try:
+            remove_image_set(args.out, ())
+        except LettersError as error:
+            sys.exit(str(error))
     args.out.mkdir(parents=True)
     counts = {"font": 0, "stroke": 0, "mouse": 0, "noise": 0}
     fonts, hershey = (font_files()[:QUICK_FONTS], HERSHEY[:1]) if args.quick else (font_files(), HERSHEY)

@@ -18,11 +18,14 @@ from __future__ import annotations
 import argparse
 import random
 import re
-import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
+
+from letters.errors import LettersError
+from letters.files import remove_image_set
 
 LETTERS = "ABC"
 QUICK_FONTS = 2  # --quick: the first two installed fonts
@@ -122,12 +125,15 @@ def save_three(coverage: Image.Image, folder: Path, stem: str) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("data/real"), help="the set's folder (replaced if it exists)")
+    parser.add_argument("--out", type=Path, default=Path("data/real"), help="the set's folder (replaced if it holds only such a set)")
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_FONTS} fonts, one Hershey font and one mouse drawing "
                         "a letter: a smoke test, not the set")
     args = parser.parse_args(argv)
     if args.out.exists():
-        shutil.rmtree(args.out)
+        try:
+            remove_image_set(args.out, ("A", "B", "C"))
+        except LettersError as error:
+            sys.exit(str(error))
     counts = {"font": 0, "stroke": 0, "mouse": 0}
     fonts, hershey = (font_files()[:QUICK_FONTS], HERSHEY[:1]) if args.quick else (font_files(), HERSHEY)
     for path in fonts:

@@ -243,6 +243,29 @@ def test_make_nonletter_set_writes_drawings_and_noise(monkeypatch, capsys, tmp_p
     assert f"wrote {len(names)} files to {out}" in capsys.readouterr().out
 
 
+def test_set_scripts_replace_only_a_set_of_their_own(monkeypatch, tmp_path):
+    """--out on a folder holding anything the script does not make (notes, a link, a deeper folder) is
+    refused in one line and left whole; a set of its own is replaced."""
+    tool = load_tool("scripts/make_real_set.py", monkeypatch)
+    for stranger in ("notes.txt", "A/keep/x.png", "link.png"):
+        out = tmp_path / stranger.replace("/", "-")
+        (out / "A").mkdir(parents=True)
+        (out / "A" / "a.png").write_bytes(b"old")
+        if stranger == "link.png":
+            (out / stranger).symlink_to(tmp_path / "elsewhere.png")
+        else:
+            (out / stranger).parent.mkdir(parents=True, exist_ok=True)
+            (out / stranger).write_text("mine")
+        with pytest.raises(SystemExit) as stopped:
+            tool.main(["--quick", "--out", str(out)])
+        assert "which this script does not make" in str(stopped.value) and (out / "A" / "a.png").read_bytes() == b"old"
+    own = tmp_path / "own"
+    (own / "B").mkdir(parents=True)
+    (own / "B" / "old.jpg").write_bytes(b"old")
+    tool.main(["--quick", "--out", str(own)])
+    assert not (own / "B" / "old.jpg").exists() and any((own / "B").iterdir())
+
+
 def test_make_photo_set_writes_photos_and_their_manifest(monkeypatch, capsys, tmp_path):
     out = tmp_path / "photos"
     tool = load_tool("scripts/make_photo_set.py", monkeypatch)
