@@ -74,6 +74,23 @@ def test_lined_paper_with_a_flat_border_is_read_as_a_photo_not_as_rules_of_ink(r
         assert record["prediction"] == letter, record
 
 
+def test_a_letter_meeting_its_frame_at_full_strength_stays_a_clean_image():
+    """A crop from joined-up writing, the pen running off the right edge, is no lined paper: its ink meets
+    the frame as strong as its strokes (a large crop), or the crop is too small to be a photo at all (a
+    tight one of 30 px, whose border is mostly ink)."""
+    for letter in "ABC":
+        drawn = Image.new("L", (300, 300), 255)
+        drawn.paste(draw_letter(letter, size=200, width=14, ink=0, paper=255), (50, 50))
+        x0, y0, x1, y1 = ImageOps.invert(drawn).getbbox()
+        joined = drawn.crop((x0 - 20, y0 - 20, x1 + 20, y1 + 20))
+        joined.paste(0, (x1 - x0 + 20, (y1 - y0) // 2, joined.width, (y1 - y0) // 2 + 12))  # the pen runs on
+        tight = drawn.crop((x0, y0, x1, y1))
+        for image in (joined, tight.resize((tight.width * 30 // tight.height, 30))):
+            framed, transform = pre.preprocess(image)
+            assert not transform.reading.photo, (letter, image.size)
+            assert 0.05 < sum(framed.tobytes()) / (255 * 28 * 28) < 0.6
+
+
 def test_a_picture_with_no_single_letter_is_unsure_and_says_why(runner, tmp_path):
     ramp = _noise(_ramp(fall=30))
     two = _on(_on(ramp, "A", size=150, at=(60, 150)), "B", size=150, at=(390, 150))
