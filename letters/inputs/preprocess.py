@@ -194,13 +194,13 @@ def _spans(gray: Image.Image, background: int) -> bool:
     """Whether a clean-looking photo's ink runs into its frame only faintly: the rules or the margin line
     of lined paper that a flat border let through. Read as ink they would shrink the letter to a speck in
     its frame, so such an image is read as the photo it is. A letter cropped tight, or a pen running on
-    to the next letter, meets the frame at full strength and stays a clean image (none of data/handwriting's or data/real's scans changes; of the photo set's,
-    44 are read so, 41 of them right instead of 26)."""
+    to the next letter, meets the frame at full strength and stays a clean image. (None of the scans in
+    data/handwriting or data/real is read so; 44 of the photo set's are, 41 of them right, not 26.)"""
     lo, hi = _extrema(gray)
     ink = gray.point(_ink_lut(background, int(lo if background >= 128 else hi)))
     w, h = ink.size
-    edges = [ink.crop(box).getextrema()[1] for box in ((0, 0, w, 1), (0, h - 1, w, h), (0, 0, 1, h), (w - 1, 0, w, h))]
-    return 0 < max(edges) <= FAINT_EDGE * ink.getextrema()[1]
+    edges = [_extrema(ink.crop(box))[1] for box in ((0, 0, w, 1), (0, h - 1, w, h), (0, 0, 1, h), (w - 1, 0, w, h))]
+    return 0 < max(edges) <= FAINT_EDGE * _extrema(ink)[1]
 
 
 _NOISE = "no paper found: the picture is noise or texture all over, with no letter on a plain ground"
