@@ -14,6 +14,8 @@ from .checks import check_hidden, check_memory
 from .errors import OptionError
 
 GLYPH_BYTES = 12_500  # measured: peak memory grows 12.5 KB a glyph (generate --count 3000 vs 30000)
+PROBES = 200  # probe glyphs per stroke that say what each unit does: analyze, classify --explain and the draw
+# page all name a unit from this many, so a unit has one name everywhere (fewer move a few units' names)
 PROBE_BYTES = 1_200_000  # measured: peak memory grows 1.16 MB a probe (analyze --probes 50 vs 400)
 PARAM_BYTES = 16  # per network parameter while training: weight, gradient and Adam's two moments, float32
 INPUTS = 28 * 28  # the network's input size (preprocess.IMAGE_SIZE squared; not imported, to stay light)
@@ -214,7 +216,7 @@ class ClassifyConfig:
 
     min_confidence: float = 0.8  # below this top probability an answer is unsure: research/unsure.py chose it (flags <= 3%)
     explain_units: int = 5  # hidden units listed by --explain
-    explain_probes: int = 60  # probe samples per stroke for the units' labels: stable labels in about a second
+    explain_probes: int = PROBES  # probe samples per stroke for the units' names: the analysis's, in about a second
 
     def validate(self) -> None:
         if not 0.0 <= self.min_confidence <= 1.0:
@@ -232,7 +234,7 @@ class EvaluateConfig:
 class AnalysisConfig:
     """How `letters analyze` probes the hidden units."""
 
-    probes: int = 200  # jittered samples per role and per letter: enough for stable means, fast on 2 cores
+    probes: int = PROBES  # jittered samples per role and per letter: enough for stable means, fast on 2 cores
     seed: int = 1234  # probe glyphs; differs from training seeds so probes are unseen glyphs
     fire_fraction: float = 0.6  # a unit fires on a stroke when its response is >= this share of its top one
     fire_floor: float = 0.05  # ... and at least this much activation above baseline: a fifth of a typical unit's peak
@@ -276,7 +278,7 @@ class DrawConfig:
 
     host: str = "127.0.0.1"  # this machine only; any other host prints a warning
     port: int = 8765  # 0 picks a free port
-    probes: int = 60  # probe samples per stroke for the unit labels at start-up: stable labels in seconds
+    probes: int = PROBES  # probe samples per stroke for the unit names at start-up: the analysis's, in a second
     render: int = 280  # pixels per side the strokes are drawn at before the one preprocessing function
     pen: tuple[float, float] = (0.005, 0.25)  # pen width range, as a fraction of the canvas side
     top_units: int = 8  # units listed per update: the ones that push the answer most

@@ -22,8 +22,10 @@ def demo(
     """The whole story in one command: generate, train, classify, analyze, report."""
     config = DemoConfig(count=count, epochs=epochs, probes=probes, device=device)
     config.validate()
+    import textwrap
+
     from ..show.terminal import wrapped
-    from ..show.words import example_verdict
+    from ..show.words import demo_note, example_verdict
     from .demo import choose_folder, run_demo
     from .read_commands import print_classification
 
@@ -44,6 +46,7 @@ def demo(
     screen.print(f"1. generated {result.count} glyphs: {result.files['sheet']}", markup=False)
     screen.print(f"2. trained {result.hidden} hidden units in {result.train.train_seconds:.1f} s, validation accuracy "
                  f"{result.train.val_accuracy:.4f}: {result.files['curves']}", markup=False)
+    screen.print(textwrap.fill(demo_note(), screen.width, initial_indent="   ", subsequent_indent="   "), markup=False)
     screen.print("3. classified:")
     print_classification(result.classified, result.classes)
     screen.print("4. the text's example, measured:")

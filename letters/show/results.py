@@ -4,6 +4,7 @@ them at 80 columns and report.html shows them whole.
 
 from __future__ import annotations
 
+from ..alphabet import letter_of
 from ..study.analysis import AnalysisReport
 from ..study.decay import DecayReport
 from ..study.example import Called, Example
@@ -31,8 +32,10 @@ def called_table(rows: list[Called], classes: list[str], first: str) -> ResultTa
     ], list(rows))
 
 
-def _short(u: UnitReport) -> str:
-    return {"detector": "det", "lookalike": f"->{u.vote}", "mixed": "mix"}.get(u.category, u.category)
+def _on(u: UnitReport, role: str) -> str:
+    """What a unit does with this stroke, in a word: `det` when it votes for the stroke's own letter (it
+    detects it there), `->C` when it votes for another letter (it is a lookalike unit for this stroke)."""
+    return "det" if u.vote == letter_of(role) else f"->{u.vote}"
 
 
 def strokes_table(report: AnalysisReport, top: int = 3) -> ResultTable:
@@ -48,7 +51,7 @@ def strokes_table(report: AnalysisReport, top: int = 3) -> ResultTable:
                short="det"),
         Column("lookalike units", lambda r: str(sum(u.category == "lookalike" and u.stroke == r for u in report.units)),
                short="look"),
-        Column("strongest (what it does)", lambda r: ", ".join(f"{u.name} {_short(u)}" for u in firing(r)[:top]) or "-",
+        Column("strongest (what it does)", lambda r: ", ".join(f"{u.name} {_on(u, r)}" for u in firing(r)[:top]) or "-",
                short="strongest", wrap=True),
     ], list(report.roles))
 
@@ -93,7 +96,7 @@ def lookalike_table(report: AnalysisReport) -> ResultTable:
         Column("shared units", lambda p: str(p.shared)),
         Column("expected", lambda p: f"{p.expected:.1f}"),
         Column("p", lambda p: f"{p.p_value:.2g}"),
-        Column("lookalike in the data", lambda p: "yes" if p.found else "no"),
+        Column("beyond chance (p < 0.05 / pairs)", lambda p: "yes" if p.found else "no"),
         Column("in the text", lambda p: "yes" if p.in_text else ""),
         Column("units", lambda p: ", ".join(p.units)),
     ], [p for p in report.lookalikes if p.found or p.in_text or p.shared])

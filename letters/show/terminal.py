@@ -144,8 +144,9 @@ def analysis_output(report: AnalysisReport, width: int, units: str = "") -> list
                                    caption=f"called each letter, % [95%]; chance {100 * ex.chance:.0f}%; flag: % "
                                            "flagged as none of the letters"),
                 terminal_table(called_table(ex.lone, classes, "stroke alone (second)"))]
-    out += ["", terminal_table(strokes_table(report), caption="det: its detectors; look: lookalike units firing most "
-                                                              "on it (->X: votes X)")]
+    out += ["", terminal_table(strokes_table(report), caption="det, look: its detectors, its lookalike units; strongest: "
+                                                              "L1.9 is\nlayer 1's unit 9, det votes for the stroke's "
+                                                              "letter, ->X votes X instead")]
     if ex is not None and ex.ablation.units:
         out += ["", wrapped(f"Zeroing the {len(ex.ablation.units)} lookalike units, against {ex.ablation.control_sets} "
                             "sets matched on activation (act.) and on vote too (vote): median % (share as far)", width),

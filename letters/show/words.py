@@ -142,10 +142,24 @@ def _text_inputs(example: Example) -> list[tuple[str, Called]]:
     return out
 
 
+def example_answer(example: Example) -> str:
+    """The text's question answered in one sentence: yes where a letter that keeps the text's lookalike
+    stroke is called the target above chance, no where below, and how whole letters fare."""
+    t, chance = example.target, example.chance
+    word = {"above": "yes", "below": "no", "not distinguishable from": "not clearly"}
+    inputs = _text_inputs(example)
+    letters = " or ".join(dict.fromkeys(c.letter for _, c in inputs))
+    answers = "; ".join(f"{word[versus(c.called[t], chance)]} for {inputs_name(c)} ({pct(c.called[t].rate)})"
+                        for _, c in inputs)
+    whole = next((e.before for e in example.ablation.effects if not e.strokes), None)
+    tail = f"; whole letters: {pct(whole.rate)} read right" if whole is not None else ""
+    return f"Does it read {letters} as {t}, as the text says? {answers[:1].upper()}{answers[1:]}{tail}."
+
+
 def example_verdict(example: Example) -> list[str]:
     """The text's example in a few sentences, the letter-like inputs first."""
     t, chance = example.target, example.chance
-    out = []
+    out = [example_answer(example)]
     for other, c in _text_inputs(example):
         r = c.called[t]
         flag = f"; flagged as none of the letters {pct(c.flagged.rate)}" if c.flagged else ""
@@ -265,3 +279,11 @@ def weight_decay_line(history: list, strength: float) -> str:
             f"of {last.total_loss:.4f} at the end, and the first layer's weight norm went {norms} over "
             f"{len(history)} epochs.")
 
+
+
+def demo_note() -> str:
+    """Under the demo's training line: its network is not the shipped one."""
+    from ..config import SHIPPED
+    return ("(a quick network of the demo's own, trained in seconds on few glyphs: the figures below are "
+            f"its own. The shipped model, trained on {SHIPPED.count:,} glyphs, is the one `letters classify` "
+            "and `letters analyze` use.)")
