@@ -61,13 +61,13 @@ def classification_table(predictions: list[Prediction], classes: list[str]) -> T
     table.add_column("letter", justify="center", no_wrap=True)
     for c in classes:
         table.add_column(f"P({c})", justify="right", no_wrap=True, min_width=5)
-    table.add_column("")
+    table.add_column("unsure?")
     for p in predictions:
         if p.prediction is None or p.probabilities is None:
-            table.add_row(shown(p.path), "-", *["" for _ in classes], "unsure" if p.unsure else "[red]failed[/red]")
+            table.add_row(shown(p.path), "-", *["" for _ in classes], "yes" if p.unsure else "[red]failed[/red]")
             continue
         table.add_row(shown(p.path), f"[bold]{p.prediction}[/bold]",
-                      *[f"{p.probabilities[c]:.3f}" for c in classes], "unsure" if p.unsure else "")
+                      *[f"{p.probabilities[c]:.3f}" for c in classes], "yes" if p.unsure else "")
     return table
 
 

@@ -79,7 +79,8 @@ TOOL_TERMS: dict[str, str] = {
 
 def reasons_text(p) -> str:
     """Why a prediction is unsure, in words, from its reason codes and numbers."""
-    words = {"none": (f"looks like none of the letters (detector score {p.none_score:.2f} >= {p.threshold:.2f})"
+    words = {"none": (f"looks like none of the letters (the near-miss detector scores it {p.none_score:.2f}, "
+                      f"over its threshold {p.threshold:.2f})"
                       if p.none_score is not None and p.threshold is not None else "looks like none of the letters"),
              "low": "no letter is clearly likelier than the others (top probability "
                     f"{max((p.probabilities or {0: 0.0}).values()):.2f})",
