@@ -59,7 +59,8 @@ TOOL_TERMS: dict[str, str] = {
                       "neuron (it fires on B's top curve and pushes towards C)",
     "mixed": "fires on a stroke and votes for its letter, but is most active on another letter's whole glyphs",
     "letter unit": "fires on no stroke alone, only on whole letters: it needs strokes together",
-    "bias-only": "fires on no stroke, but is active on a blank page: its bias alone makes it fire",
+    "bias-only": "fires on no stroke, but is active on a blank page (its bias alone makes it fire); ink quiets "
+                 "it: it tells ink from a blank page, not one letter from another",
     "weak": "active on some probe, but never by the firing floor",
     "dead": "active on no probe at all (stroke, letter or blank page): a unit nobody can read",
     "letter-like input": "a letter drawn with one stroke left out, e.g. B without its lower bowl, which keeps a top "

@@ -27,6 +27,9 @@ def test_the_shipped_model_is_one_network_of_at_most_128_units_and_none_is_dead(
     assert report.counts["dead"] == 0
     weights = model.hidden[0].weight.detach()
     assert bool((weights.norm(dim=1) > 1e-3).all())  # every unit has incoming weights that are not zero
+    for unit in report.units:  # what the glossary says of a bias-only unit: ink quiets it, it tells no letter apart
+        if unit.category == "bias-only":
+            assert max(unit.letter_response.values()) < 0 and abs(unit.ablation_cost) < 1e-3, unit.name
 
 
 def test_the_shipped_model_is_the_recipe_and_the_checkpoint_records_it():
