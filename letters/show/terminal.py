@@ -153,7 +153,9 @@ def analysis_output(report: AnalysisReport, width: int, units: str = "") -> list
                 terminal_table(ablation_table(ex))]
     if units:
         chosen = report.units if units == "all" else sorted(report.units, key=lambda u: -u.ablation_cost)[:int(units)]
-        out += ["", terminal_table(units_table(report, chosen))]
+        out += ["", terminal_table(units_table(report, chosen), caption=(
+            f"votes: its weights into {'/'.join(report.classes)}; whole: its rise over a blank page, whole "
+            "letters;\ncost: the right letter's log-probability lost when it alone is zeroed"))]
     return out
 
 
