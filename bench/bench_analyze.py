@@ -14,6 +14,8 @@ import time
 
 from timing import timed
 
+from letters.errors import run_script
+
 QUICK_PROBES = 20
 SPIN = "import time\nend = time.time() + 600\nwhile time.time() < end:\n    pass\n"  # one busy core, at most 10 min
 
@@ -76,4 +78,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_script(main))

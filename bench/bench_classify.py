@@ -14,6 +14,8 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 from timing import timed
 
+from letters.errors import run_script
+
 
 def drawing(i: int) -> Image.Image:
     image = Image.new("RGB", (160 + i % 40, 160), "white")
@@ -46,4 +48,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_script(main))

@@ -30,6 +30,7 @@ import torch
 from letters.app.drawpad import Pad, parse_strokes
 from letters.app.drawserver import DrawServer
 from letters.config import DrawConfig
+from letters.errors import run_script
 from letters.network.shipped import DEFAULT_MODEL
 
 WARM_UP = 20  # updates before the clock starts, each way
@@ -221,4 +222,4 @@ def _token(connection) -> str:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_script(main))

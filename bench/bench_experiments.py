@@ -14,6 +14,8 @@ import tempfile
 
 from timing import timed
 
+from letters.errors import run_script
+
 # runs the command in argv[2:] after deleting the folder argv[1]: a fresh cache per run, so every cell is trained
 FRESH_CACHE = "import shutil, subprocess, sys; shutil.rmtree(sys.argv[1], True); subprocess.run(sys.argv[2:], check=True)"
 QUICK_MORPH = ["--steps", "3", "--samples", "10", "--probes", "20"]
@@ -39,4 +41,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_script(main))

@@ -11,12 +11,14 @@ measured in this one run.
 import argparse
 import os
 import random
+import sys
 import time
 
 from PIL import Image, ImageDraw
 
 from letters.config import DatasetConfig
 from letters.drawing.generator import generate_tensors
+from letters.errors import run_script
 
 
 def bare_pillow(count: int) -> float:
@@ -58,4 +60,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_script(main))

@@ -12,6 +12,8 @@ import sys
 
 from timing import timed
 
+from letters.errors import run_script
+
 TARGET_S = 60.0
 
 
@@ -32,4 +34,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_script(main))

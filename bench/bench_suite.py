@@ -13,6 +13,8 @@ import subprocess
 import sys
 import time
 
+from letters.errors import run_script
+
 TARGET = 120.0
 
 
@@ -39,4 +41,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_script(main))

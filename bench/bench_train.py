@@ -14,6 +14,7 @@
 
 import argparse
 import math
+import sys
 import time
 
 import torch
@@ -24,7 +25,7 @@ from letters.alphabet import CLASSES
 from letters.config import DatasetConfig, TrainConfig
 from letters.drawing.dataset import Dataset
 from letters.drawing.generator import generate_tensors
-from letters.errors import LettersError
+from letters.errors import LettersError, run_script
 from letters.inputs.tensors import as_input
 from letters.network.model import LetterMLP, ModelDims
 from letters.network.train import accuracy, l2_penalty, make_optimizer, train_model
@@ -152,4 +153,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_script(main))

@@ -55,3 +55,23 @@ class OptionError(LettersError):
     def __init__(self, option: str, problem: Wording):
         super().__init__(lambda name: f"{name(option)} {worded(problem, name)}")
         self.option = option
+
+
+def run_script(main, argv=None) -> int:
+    """A research or build tool's `main(argv)` under the house rules: a LettersError, an OSError or Ctrl-C
+    is one line on stderr and a non-zero exit (130 for Ctrl-C), never a traceback."""
+    import os
+    import sys
+
+    name = os.path.basename(sys.argv[0]) or "letters"
+    try:
+        return main(argv) or 0
+    except LettersError as error:
+        print(f"{name}: {error.cli_line}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print(f"{name}: interrupted; nothing half-written was left", file=sys.stderr)
+        return 130
+    except OSError as error:
+        where = f": {error.filename}" if error.filename else ""
+        print(f"{name}: {(error.strerror or str(error)).lower()}{where}", file=sys.stderr)
+    return 1

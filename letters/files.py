@@ -226,18 +226,28 @@ def staging_folder(out: Path) -> Path:
     return staging
 
 
-def remove_image_set(folder: Path, subfolders=(), suffixes=(".png", ".jpg", ".csv")) -> None:
-    """Remove a folder that holds only what a set-building script writes (image files and a manifest, at
-    the top or one level down in `subfolders`); refuse anything else, naming the first stranger."""
-    for path in sorted(folder.rglob("*")):
-        inner = path.relative_to(folder)
-        if path.is_symlink() or not (path.is_file() or path.is_dir()):
-            ours = False
-        elif path.is_dir():
-            ours = len(inner.parts) == 1 and inner.name in subfolders
-        else:
-            ours = path.suffix.lower() in suffixes and (len(inner.parts) == 1
-                                                         or (len(inner.parts) == 2 and inner.parts[0] in subfolders))
-        if not ours:
-            raise LettersError(f"{folder} holds {inner}, which this script does not make: the folder was left as it is")
-    shutil.rmtree(folder)
+
+@contextlib.contextmanager
+def new_folder(out: str | Path):
+    """Yield a staging folder to fill; on success it becomes `out` whole, on any failure it vanishes.
+    `out` must be new or an empty folder that is not a link: a tool never replaces a folder of files,
+    whoever made them (remove an old set yourself to rebuild it)."""
+    out = Path(out)
+    if out.is_symlink():
+        raise LettersError(f"{out} is a symbolic link; give a new folder (nothing was written)")
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise LettersError(f"{out} exists and is not an empty folder; give a new one (nothing was written)")
+    try:
+        staging = staging_folder(out)
+    except OSError as error:
+        raise LettersError(f"{out} cannot be written ({(error.strerror or str(error)).lower()})") from None
+    try:
+        yield staging
+        replace_folder(staging, out, lambda: _filled(out))
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _filled(out: Path) -> None:
+    raise LettersError(f"{out} was filled by someone else while this run worked; nothing was replaced")

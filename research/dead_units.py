@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sys
 import time
 from dataclasses import replace
 
@@ -26,6 +27,8 @@ from letters.checks import with_changes
 from letters.config import DatasetConfig, TrainConfig
 from letters.drawing.dataset import Dataset
 from letters.drawing.generator import generate_tensors, local_workers
+from letters.errors import run_script
+from letters.files import atomic_file, check_output_file
 from letters.inputs.tensors import as_input
 from letters.network.model import active_units, count_dead
 from letters.network.train import train_model
@@ -79,7 +82,7 @@ def summary_line(result: dict) -> str:
             f"{mean('val_cross_entropy'):>7.4f}")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=100_000, help="generated glyphs (a tenth held out)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
@@ -87,7 +90,9 @@ def main() -> None:
     parser.add_argument("--base", default="base", help="changes to the base recipe applied to every arm")
     parser.add_argument("--quick", action="store_true", help="3,000 glyphs, one epoch, one seed, three arms")
     parser.add_argument("--out", help="write every number as JSON here")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    if args.out:
+        check_output_file(args.out, "--out ")
     torch.set_num_threads(2)
     base = with_changes(BASE, args.base)
     if args.quick:
@@ -102,9 +107,9 @@ def main() -> None:
         results.append(run_arm(arm, data, x_val, y_val, args.seeds, base))
         print(summary_line(results[-1]), flush=True)
     if args.out:
-        with open(args.out, "w") as f:
+        with atomic_file(args.out, "w", encoding="utf-8") as f:
             json.dump({"count": args.count, "base": base.as_dict(), "arms": results}, f, indent=1)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_script(main))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -25,7 +26,8 @@ from PIL import Image, ImageDraw
 from letters.checks import with_changes
 from letters.config import DatasetConfig, GeneratorConfig, NoveltyConfig
 from letters.drawing.generator import generate_tensors, local_workers
-from letters.errors import LettersError
+from letters.errors import LettersError, run_script
+from letters.files import atomic_file, check_output_file
 from letters.inputs.imagefolder import read_image_folder
 from letters.inputs.images import find_images, open_image
 from letters.inputs.preprocess import preprocess
@@ -100,6 +102,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", help="write every figure here as JSON")
     parser.add_argument("--quick", action="store_true", help="a tiny run for the smoke test")
     args = parser.parse_args(argv)
+    if args.out:
+        check_output_file(args.out, "--out ")
     base = NoveltyConfig()
     if args.quick:
         args.count, base = 600, NoveltyConfig(count=300, hidden=(16,), epochs=1, augment=0.0)
@@ -113,8 +117,9 @@ def main(argv: list[str] | None = None) -> None:
         results.append(run(arm, base, letters, checks))
         print(line(results[-1]), flush=True)
     if args.out:
-        Path(args.out).write_text(json.dumps({"count": args.count, "base": asdict(base), "arms": results}, indent=1))
+        with atomic_file(args.out, "w", encoding="utf-8") as f:
+            f.write(json.dumps({"count": args.count, "base": asdict(base), "arms": results}, indent=1))
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_script(main))

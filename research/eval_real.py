@@ -21,7 +21,7 @@ import torch
 from letters.config import GeneratorConfig
 from letters.drawing.generator import generate_non_letters
 from letters.drawing.nonletters import NON_LETTER_FORMS
-from letters.errors import LettersError
+from letters.errors import run_script
 from letters.network.checkpoint import load_model
 from letters.network.novelty import load_novelty, novelty_scores
 from letters.network.predict import load_input, probabilities
@@ -156,7 +156,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except LettersError as error:  # a missing or damaged --model, an unreadable set: one line, no traceback
-        sys.exit(f"eval_real: {error.cli_line}")
+    sys.exit(run_script(main))

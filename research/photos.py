@@ -11,9 +11,12 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import sys
 from collections import defaultdict
 from pathlib import Path
 
+from letters.alphabet import CLASSES
+from letters.errors import LettersError, run_script
 from letters.network.checkpoint import load_model
 from letters.network.novelty import load_novelty
 from letters.network.predict import classify, load_input
@@ -21,8 +24,28 @@ from letters.network.shipped import DEFAULT_MODEL
 from letters.study.stats import wilson
 
 
+def manifest_rows(root: Path, limit: int | None = None) -> list[dict]:
+    """A photo set's manifest rows, each naming a file there and one of the letters; anything else is one
+    line naming the set and the row."""
+    path = root / "manifest.csv"
+    if not path.is_file():
+        raise LettersError(f"{root}: no manifest.csv there; build a photo set with scripts/make_photo_set.py")
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise LettersError(f"{path} cannot be read ({error})") from None
+    for number, row in enumerate(rows, start=2):
+        if row.get("letter") not in CLASSES or not row.get("file") or not (root / row["file"]).is_file():
+            raise LettersError(f"{path}, line {number}: each row names a file there and its letter "
+                               f"({', '.join(CLASSES)})")
+    if not rows:
+        raise LettersError(f"{path} lists no photos")
+    return rows[:limit]
+
+
 def score(root: Path, model_path: Path, limit: int | None = None) -> dict:
-    rows = list(csv.DictReader((root / "manifest.csv").open()))[:limit]
+    rows = manifest_rows(root, limit)
     model, checkpoint = load_model(model_path)
     predictions = classify(model, checkpoint["classes"], [load_input(root / r["file"]) for r in rows],
                            novelty=load_novelty(checkpoint))
@@ -74,4 +97,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_script(main))

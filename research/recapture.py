@@ -43,7 +43,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 from letters.alphabet import CLASSES
-from letters.errors import LettersError
+from letters.errors import LettersError, run_script
 from letters.inputs.imagefolder import is_image_folder, read_image_folder
 from letters.network.checkpoint import load_model
 from letters.network.predict import evaluate_folder
@@ -207,9 +207,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except LettersError as error:  # a missing model or set, an --out in use: one line, no traceback
-        sys.exit(f"recapture: {error.cli_line}")
-    except OSError as error:  # a full disk, a folder we may not write: one line
-        sys.exit(f"recapture: {error.strerror or error}: {error.filename or ''}".rstrip(": "))
+    sys.exit(run_script(main))

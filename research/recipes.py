@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -27,6 +28,8 @@ from letters.checks import with_changes
 from letters.config import SHIFTED, SHIFTED_SEED, DatasetConfig, TrainConfig
 from letters.drawing.dataset import Dataset, load_dataset
 from letters.drawing.generator import generate_tensors, local_workers
+from letters.errors import run_script
+from letters.files import atomic_file, check_output_file
 from letters.inputs.imagefolder import read_image_folder
 from letters.inputs.tensors import as_input
 from letters.network.checkpoint import load_model
@@ -110,7 +113,7 @@ def line(result: dict) -> str:
     return out
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=300_000, help="generated glyphs (a tenth held out)")
     parser.add_argument("--data", help="a dataset folder from letters generate instead of fresh glyphs")
@@ -120,7 +123,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="3,000 glyphs, one epoch, one seed")
     parser.add_argument("--models", nargs="*", default=[], help="saved checkpoints to score as rows of their own")
     parser.add_argument("--out", help="write every number as JSON here")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    if args.out:
+        check_output_file(args.out, "--out ")
     torch.set_num_threads(2)
     base = with_changes(BASE, args.base)
     if args.quick:
@@ -141,9 +146,9 @@ def main() -> None:
         results.append(checkpoint_row(path, real))
         print(line(results[-1]), flush=True)
     if args.out:
-        with open(args.out, "w") as f:
+        with atomic_file(args.out, "w", encoding="utf-8") as f:
             json.dump({"count": args.count, "base": base.as_dict(), "arms": results}, f, indent=1)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_script(main))

@@ -14,15 +14,17 @@ flagged). The scans and their photos are then only reported.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
+import sys
 from pathlib import Path
 
 import torch
+from photos import manifest_rows  # research/photos.py: the one reader of a photo set
 
 from letters.alphabet import CLASSES
 from letters.config import SHIFTED, SHIFTED_SEED, ClassifyConfig, DatasetConfig
 from letters.drawing.generator import generate_tensors, local_workers
+from letters.errors import run_script
 from letters.network.checkpoint import load_model
 from letters.network.novelty import load_novelty, novelty_scores
 from letters.network.predict import load_input, probabilities
@@ -60,7 +62,7 @@ def folder(root: Path, limit: int | None) -> dict:
 
 
 def photos(root: Path, sources: tuple[str, ...] | None, limit: int | None) -> dict:
-    rows = [r for r in csv.DictReader((root / "manifest.csv").open()) if sources is None or r["source"] in sources][:limit]
+    rows = [r for r in manifest_rows(root) if sources is None or r.get("source") in sources][:limit]
     return read_files([root / r["file"] for r in rows], [CLASSES.index(r["letter"]) for r in rows])
 
 
@@ -120,4 +122,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_script(main))

@@ -14,6 +14,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from letters.errors import run_script
+from letters.files import atomic_file, check_output_file
+
 ROOT = Path(__file__).resolve().parent.parent
 PREFACE = """\
 # Commands
@@ -35,14 +38,16 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "docs" / "commands.md"))
     args = parser.parse_args(argv)
+    check_output_file(args.out, "--out ")
     with tempfile.TemporaryDirectory() as tmp:
         generated = Path(tmp) / "commands.md"
         subprocess.run([sys.executable, "-m", "typer", "letters.app.cli", "utils", "docs", "--name", "letters",
                         "--output", str(generated)], check=True, capture_output=True)
         body = generated.read_text().replace("# `letters`\n", "## `letters`\n", 1)
-    Path(args.out).write_text(PREFACE + body)
+    with atomic_file(args.out, "w", encoding="utf-8") as f:
+        f.write(PREFACE + body)
     print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_script(main))

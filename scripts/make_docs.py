@@ -13,12 +13,14 @@ as the browser tests drive it), skipped with a line saying why when no browser i
 """
 
 import argparse
-import shutil
+import sys
 from pathlib import Path
 
 from letters.config import AnalysisConfig, DatasetConfig
 from letters.drawing.generator import generate_tensors
 from letters.drawing.sheet import render_sheet
+from letters.errors import run_script
+from letters.files import atomic_file, check_output_folder
 from letters.network.checkpoint import load_model
 from letters.network.novelty import load_novelty
 from letters.network.shipped import DEFAULT_MODEL
@@ -42,24 +44,33 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_PROBES} probes a stroke and no screenshot: a smoke test, not the docs")
     args = parser.parse_args(argv)
     docs: Path = args.out
+    check_output_folder(docs, ["sheet.png", "curves.png", "analysis.json", "report.png", *PICTURES.values()], "--out ")
+    check_output_folder(args.report, ["report.html"], "--report ")
     docs.mkdir(parents=True, exist_ok=True)
     tensors = generate_tensors(DatasetConfig(count=300, seed=0))
     save_image(render_sheet(tensors["images"], tensors["owners"], tensors["labels"]), docs / "sheet.png")
-    shutil.copyfile(DEFAULT_MODEL.with_name("letters-mlp.curves.png"), docs / "curves.png")
+    copy(DEFAULT_MODEL.with_name("letters-mlp.curves.png"), docs / "curves.png")
     model, checkpoint = load_model(DEFAULT_MODEL)
     config = AnalysisConfig(probes=QUICK_PROBES) if args.quick else AnalysisConfig()
     report, probes = analyze_model(model, config, novelty=load_novelty(checkpoint))  # as `letters analyze` runs it
     files = write_report(args.report, model, probes, report, checkpoint)
     for name, docs_name in PICTURES.items():
-        shutil.copyfile(files[name], docs / docs_name)
+        copy(files[name], docs / docs_name)
     data = as_json(report)
-    (docs / "analysis.json").write_text(dumps({k: data[k] for k in KEEP if k in data}, indent=1) + "\n")
+    with atomic_file(docs / "analysis.json", "w", encoding="utf-8") as f:
+        f.write(dumps({k: data[k] for k in KEEP if k in data}, indent=1) + "\n")
     print(f"report: {files['report.html']}")
     if args.quick:
         print(f"{docs / 'report.png'} not rebuilt: --quick")
     else:
         screenshot(files["report.html"], docs / "report.png")
     print("\n".join(example_verdict(report.example)) if report.example else "no example measured")
+
+
+def copy(source: Path, target: Path) -> None:
+    """`target` replaced whole by `source`'s bytes, never written through a link."""
+    with atomic_file(target) as f:
+        f.write(Path(source).read_bytes())
 
 
 def screenshot(page_file: Path | str, out: Path) -> None:
@@ -70,9 +81,11 @@ def screenshot(page_file: Path | str, out: Path) -> None:
         print(f"{out} not rebuilt: {reason}")
         return
     with browser_page(Path(page_file).resolve().as_uri(), viewport={"width": 1200, "height": 2400}, ready=None) as page:
-        page.screenshot(path=str(out))
+        image = page.screenshot()
+    with atomic_file(out) as f:
+        f.write(image)
     print(f"wrote {out}")
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_script(main))

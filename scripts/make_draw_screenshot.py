@@ -12,8 +12,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from letters.alphabet import CLASSES
 from letters.app.browser import browser_page, draw_letter, prediction, serving, settle, why_no_browser
 from letters.config import DrawConfig
+from letters.errors import LettersError, run_script
+from letters.files import atomic_file, check_output_file
 from letters.network.shipped import DEFAULT_MODEL
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +30,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--letter", default="B")
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_PROBES} probes for the unit labels: a smoke test, not the picture")
     args = parser.parse_args(argv)
+    if args.letter not in CLASSES:
+        raise LettersError(f"--letter {args.letter}: draw one of {', '.join(CLASSES)}")
+    if args.out.suffix.lower() != ".png":
+        raise LettersError(f"--out {args.out}: give a .png file")
+    check_output_file(args.out, "--out ")
     reason = why_no_browser()
     if reason:
         sys.exit(f"make_draw_screenshot: {reason}")
@@ -35,10 +43,11 @@ def main(argv: list[str] | None = None) -> None:
         print(f"the network says {prediction(page)}")
         page.locator("#units .unit").first.hover()
         settle(page)
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(args.out), full_page=True)
+        image = page.screenshot(full_page=True)
+    with atomic_file(args.out) as f:
+        f.write(image)
     print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_script(main))

@@ -20,8 +20,8 @@ from pathlib import Path
 from make_real_set import HERSHEY, QUICK_FONTS, draw_font, draw_paths, font_files, hershey_paths
 from PIL import Image
 
-from letters.errors import LettersError
-from letters.files import remove_image_set
+from letters.errors import run_script
+from letters.files import new_folder
 
 CHARACTERS = "DEOPR8036Gae"  # the near misses people ask about first: round, bowled or barred shapes
 SIZE = 64
@@ -40,22 +40,22 @@ MOUSE = {  # point paths in a 100x100 box, as a person drags a mouse
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("data/nonletters"), help="the set's folder (replaced if it holds only such a set)")
+    parser.add_argument("--out", type=Path, default=Path("data/nonletters"), help="a new (or empty) folder for the set")
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_FONTS} fonts, one Hershey font, mouse drawings at one "
                         "size and 3 noise images: a smoke test, not the set")
     args = parser.parse_args(argv)
-    if args.out.exists():
-        try:
-            remove_image_set(args.out, ())
-        except LettersError as error:
-            sys.exit(str(error))
-    args.out.mkdir(parents=True)
+    with new_folder(args.out) as folder:
+        counts = write_set(folder, args.quick)
+    print(f"wrote {sum(counts.values())} files to {args.out}: {counts}")
+
+
+def write_set(folder: Path, quick: bool) -> dict[str, int]:
     counts = {"font": 0, "stroke": 0, "mouse": 0, "noise": 0}
-    fonts, hershey = (font_files()[:QUICK_FONTS], HERSHEY[:1]) if args.quick else (font_files(), HERSHEY)
-    sizes = MOUSE_SIZES[:1] if args.quick else MOUSE_SIZES
+    fonts, hershey = (font_files()[:QUICK_FONTS], HERSHEY[:1]) if quick else (font_files(), HERSHEY)
+    sizes = MOUSE_SIZES[:1] if quick else MOUSE_SIZES
 
     def save(coverage: Image.Image, stem: str) -> None:  # black ink on white paper
-        Image.eval(coverage, lambda v: 255 - v).save(args.out / f"{stem}.png")
+        Image.eval(coverage, lambda v: 255 - v).save(folder / f"{stem}.png")
 
     for path in fonts:
         for k, char in enumerate(CHARACTERS):
@@ -77,15 +77,15 @@ def main(argv: list[str] | None = None) -> None:
         for size, width in sizes:
             save(draw_paths(paths, size, width, rng), f"mouse-{name}-{size}")
             counts["mouse"] += 1
-    for k in range(3 if args.quick else 20):  # specks and grain: ink that is no drawing at all
+    for k in range(3 if quick else 20):  # specks and grain: ink that is no drawing at all
         image = Image.new("L", (96, 96), 0)
         for _ in range(rng.randint(5, 400)):
             x, y = rng.randrange(96), rng.randrange(96)
             image.paste(rng.randint(120, 255), (x, y, x + rng.randint(1, 6), y + rng.randint(1, 6)))
         save(image, f"noise-{k:02d}")
         counts["noise"] += 1
-    print(f"wrote {sum(counts.values())} files to {args.out}: {counts}")
+    return counts
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_script(main))

@@ -27,6 +27,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
+from letters.errors import run_script
+
 ROOT = Path(__file__).resolve().parent.parent
 CLASSES = ("A", "B", "C")
 SOURCES = ("hw", "real", "gen")
@@ -387,4 +389,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_script(main))

@@ -24,8 +24,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from letters.errors import LettersError
-from letters.files import remove_image_set
+from letters.errors import run_script
+from letters.files import new_folder
 
 LETTERS = "ABC"
 QUICK_FONTS = 2  # --quick: the first two installed fonts
@@ -125,23 +125,24 @@ def save_three(coverage: Image.Image, folder: Path, stem: str) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("data/real"), help="the set's folder (replaced if it holds only such a set)")
+    parser.add_argument("--out", type=Path, default=Path("data/real"), help="a new (or empty) folder for the set")
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_FONTS} fonts, one Hershey font and one mouse drawing "
                         "a letter: a smoke test, not the set")
     args = parser.parse_args(argv)
-    if args.out.exists():
-        try:
-            remove_image_set(args.out, ("A", "B", "C"))
-        except LettersError as error:
-            sys.exit(str(error))
+    with new_folder(args.out) as folder:
+        counts = write_set(folder, args.quick)
+    print(f"wrote {sum(counts.values()) * 3} files to {args.out}: {counts} drawings, 3 formats each")
+
+
+def write_set(folder: Path, quick: bool) -> dict[str, int]:
     counts = {"font": 0, "stroke": 0, "mouse": 0}
-    fonts, hershey = (font_files()[:QUICK_FONTS], HERSHEY[:1]) if args.quick else (font_files(), HERSHEY)
+    fonts, hershey = (font_files()[:QUICK_FONTS], HERSHEY[:1]) if quick else (font_files(), HERSHEY)
     for path in fonts:
         for letter in LETTERS:
             for size in SIZES:
                 image = draw_font(path, letter, size)
                 if image is not None:
-                    save_three(image, args.out / letter, f"font-{path.stem}-{size}")
+                    save_three(image, folder / letter, f"font-{path.stem}-{size}")
                     counts["font"] += 1
     try:
         for name in hershey:
@@ -149,18 +150,18 @@ def main(argv: list[str] | None = None) -> None:
                 paths = hershey_paths(name, letter)
                 for size, width in ((48, 2.0), (160, 5.0)):
                     if paths:
-                        save_three(draw_paths(paths, size, width), args.out / letter, f"stroke-{name}-{size}")
+                        save_three(draw_paths(paths, size, width), folder / letter, f"stroke-{name}-{size}")
                         counts["stroke"] += 1
     except ImportError:
         print("Hershey-Fonts not installed: stroke fonts skipped (pip install Hershey-Fonts)")
     rng = random.Random(2026)
     for letter, drawings in MOUSE.items():
-        for k, paths in enumerate(drawings[:1] if args.quick else drawings):
+        for k, paths in enumerate(drawings[:1] if quick else drawings):
             for size, width in ((64, 3.0), (240, 9.0), (120, 12.0)):
-                save_three(draw_paths(paths, size, width, rng), args.out / letter, f"mouse-{k}-{size}")
+                save_three(draw_paths(paths, size, width, rng), folder / letter, f"mouse-{k}-{size}")
                 counts["mouse"] += 1
-    print(f"wrote {sum(counts.values()) * 3} files to {args.out}: {counts} drawings, 3 formats each")
+    return counts
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_script(main))

@@ -9,9 +9,13 @@ on a transparent background with straight alpha (PNG), white chalk on a dark boa
 
 import argparse
 import random
+import sys
 from pathlib import Path
 
 from PIL import Image, ImageDraw
+
+from letters.errors import run_script
+from letters.files import atomic_file, check_output_folder
 
 OUT = Path(__file__).resolve().parent.parent / "letters" / "network" / "assets" / "samples"
 PATHS = {  # strokes as point lists in a 100x100 box
@@ -40,24 +44,22 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=OUT, help="the samples' folder (default: the package's)")
     out: Path = parser.parse_args(argv).out
-    out.mkdir(parents=True, exist_ok=True)
+    check_output_folder(out, [f"{letter}-{style}.{ext}" for letter in PATHS for style, _, _, ext in STYLES], "--out ")
     rng = random.Random(7)
     for letter, paths in PATHS.items():
         for style, size, width, ext in STYLES:
             ink = draw(paths, size, width, rng)
-            name = out / f"{letter}-{style}.{ext}"
             if style == "pen":
-                Image.composite(Image.new("RGB", ink.size, (20, 20, 60)), Image.new("RGB", ink.size, (250, 248, 240)),
-                                ink).save(name)
+                image = Image.composite(Image.new("RGB", ink.size, (20, 20, 60)), Image.new("RGB", ink.size, (250, 248, 240)), ink)
             elif style == "marker":
-                rgba = Image.new("RGBA", ink.size, (200, 30, 40, 0))
-                rgba.putalpha(ink)
-                rgba.save(name)
+                image = Image.new("RGBA", ink.size, (200, 30, 40, 0))
+                image.putalpha(ink)
             else:
-                Image.composite(Image.new("RGB", ink.size, (235, 235, 225)), Image.new("RGB", ink.size, (40, 60, 50)),
-                                ink).save(name, quality=85)
+                image = Image.composite(Image.new("RGB", ink.size, (235, 235, 225)), Image.new("RGB", ink.size, (40, 60, 50)), ink)
+            with atomic_file(out / f"{letter}-{style}.{ext}") as f:  # never through a link; whole or not at all
+                image.save(f, format="JPEG" if ext == "jpg" else "PNG", **({"quality": 85} if ext == "jpg" else {}))
     print(f"wrote {len(PATHS) * len(STYLES)} samples to {out}")
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_script(main))

@@ -243,27 +243,56 @@ def test_make_nonletter_set_writes_drawings_and_noise(monkeypatch, capsys, tmp_p
     assert f"wrote {len(names)} files to {out}" in capsys.readouterr().out
 
 
-def test_set_scripts_replace_only_a_set_of_their_own(monkeypatch, tmp_path):
-    """--out on a folder holding anything the script does not make (notes, a link, a deeper folder) is
-    refused in one line and left whole; a set of its own is replaced."""
+def test_set_scripts_write_only_a_new_folder_and_whole(monkeypatch, tmp_path):
+    """--out holding anything at all (a user's photos, an older set), or a link, is refused in one line
+    and left whole; a run that fails part-way leaves no folder behind."""
+    from letters.errors import LettersError
+
     tool = load_tool("scripts/make_real_set.py", monkeypatch)
-    for stranger in ("notes.txt", "A/keep/x.png", "link.png"):
-        out = tmp_path / stranger.replace("/", "-")
-        (out / "A").mkdir(parents=True)
-        (out / "A" / "a.png").write_bytes(b"old")
-        if stranger == "link.png":
-            (out / stranger).symlink_to(tmp_path / "elsewhere.png")
-        else:
-            (out / stranger).parent.mkdir(parents=True, exist_ok=True)
-            (out / stranger).write_text("mine")
-        with pytest.raises(SystemExit) as stopped:
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    (photos / "beach.jpg").write_bytes(b"mine")
+    (tmp_path / "link").symlink_to(tmp_path / "empty-elsewhere", target_is_directory=True)
+    for out in (photos, tmp_path / "link"):
+        with pytest.raises(LettersError, match="nothing was written"):
             tool.main(["--quick", "--out", str(out)])
-        assert "which this script does not make" in str(stopped.value) and (out / "A" / "a.png").read_bytes() == b"old"
-    own = tmp_path / "own"
-    (own / "B").mkdir(parents=True)
-    (own / "B" / "old.jpg").write_bytes(b"old")
-    tool.main(["--quick", "--out", str(own)])
-    assert not (own / "B" / "old.jpg").exists() and any((own / "B").iterdir())
+    assert (photos / "beach.jpg").read_bytes() == b"mine" and not (tmp_path / "empty-elsewhere").exists()
+
+    def broken(*args):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(tool, "draw_paths", broken)  # Ctrl-C part-way through the drawings
+    with pytest.raises(KeyboardInterrupt):
+        tool.main(["--quick", "--out", str(tmp_path / "new")])
+    assert not [p.name for p in tmp_path.iterdir() if "new" in p.name]  # no set, no staging folder left
+
+
+@pytest.mark.parametrize("tool, argv", [
+    ("scripts/make_commands_doc.py", ["--out", "{link}"]),
+    ("scripts/make_draw_screenshot.py", ["--quick", "--out", "{link}"]),
+    ("scripts/make_docs.py", ["--quick", "--out", "{folder}", "--report", "{tmp}/report"]),
+    ("scripts/make_samples.py", ["--out", "{folder}"]),
+    ("research/recipes.py", ["--quick", "--out", "{link}"]),
+    ("research/dead_units.py", ["--count", "30", "--out", "{link}"]),
+    ("research/detectors.py", ["--quick", "--out", "{link}"]),
+])
+def test_tools_never_write_through_a_link_and_refuse_before_the_work(monkeypatch, tmp_path, tool, argv):
+    """An output that is a link, or a link where a tool writes inside its folder, is refused in one line
+    before any work, and the file it points to keeps its bytes."""
+    from letters.errors import LettersError
+
+    mine = tmp_path / "mine.png"
+    mine.write_bytes(b"the user's")
+    (tmp_path / "link.png").symlink_to(mine)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    for name in ("analysis.json", "A-pen.png"):  # one name make_docs writes, one make_samples writes
+        (folder / name).symlink_to(mine)
+    args = [a.format(link=tmp_path / "link.png", folder=folder, tmp=tmp_path) for a in argv]
+    module = load_tool(tool, monkeypatch)
+    monkeypatch.setattr(sys, "argv", [tool, *args])
+    with pytest.raises(LettersError, match="symbolic link"):
+        module.main(args)
+    assert mine.read_bytes() == b"the user's"
 
 
 def test_make_photo_set_writes_photos_and_their_manifest(monkeypatch, capsys, tmp_path):
