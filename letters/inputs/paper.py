@@ -4,7 +4,8 @@ An image is clean when its border is one flat tone and most of the picture is th
 generated glyph, every drawing on screen, a scan); everything else is read as a photo. In a photo, ink
 is what is thin: a closing (an opening, for light ink) wider than any pen stroke, computed on a reduced
 copy, gives the local paper everywhere (the sheet, the desk, a shadow, a lighting ramp, a vignette), and
-the ink is how far each pixel departs from it. A step between a sheet and a desk is not thin, so it is
+the ink is how far each pixel departs from it; a long thin straight line is a rule of the paper, removed at
+its own strength (ink written over it stays). A step between a sheet and a desk is not thin, so it is
 never ink. The ink's polarity is decided on the paper, never on the border or the residuals (the paper
 inside an A's triangle is a light thin shape too): the paper is the median grey of the middle of the
 picture, where people put their letter and where a ramp or a vignette moves it least, and the ink is
@@ -25,6 +26,7 @@ WORK_SIDE = 640  # pixels: a photo is read at most this big (plenty for a 28x28 
 STROKE_SHARE = 0.06  # filter radius over the longer side: wider than a pen stroke, narrower than a sheet
 INK_SHARE = 0.2  # of the strong ink's contrast: weaker departures from the paper are not ink
 RULE_SHARE = 0.3  # a straight line at least this share of the picture long is a rule of the paper, not ink
+RULE_OVER = 2.0  # ... and on it, only ink departing from the paper more than this many times the rule's median stays
 FRAMED_WINS = 0.25  # the heaviest part away from the frame is the letter unless one touching it is 4 times heavier
 NEAR_SHARE = 0.35  # parts within this share of the letter's size of it belong to it (a detached bowl or bar)
 SPECK_SHARE = 0.02  # ... if they carry at least this share of its ink (smaller ones are specks of dust)
@@ -169,7 +171,9 @@ def read_photo(gray: Image.Image) -> tuple[Image.Image, Reading]:
         return Image.new("L", gray.size), replace(reading, findings=("noise",))
     mask = np.where(residual > max(noise, INK_SHARE * peak), 255, 0).astype(np.uint8)
     faint = np.where(residual > noise, 255, 0).astype(np.uint8)  # rules are often fainter than the ink
-    mask[_rules(faint, side) > 0] = 0
+    rules = (_rules(faint, side) > 0) & (faint > 0)
+    if rules.any():  # a rule goes at its own strength: ink written over it (a B's foot on the line) stays
+        mask[rules & (residual <= RULE_OVER * np.median(residual[rules]))] = 0
     ink, findings = _letter(mask, residual)
     return Image.fromarray(ink), replace(reading, findings=findings)
 

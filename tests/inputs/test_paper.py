@@ -74,6 +74,23 @@ def test_lined_paper_with_a_flat_border_is_read_as_a_photo_not_as_rules_of_ink(r
         assert record["prediction"] == letter, record
 
 
+def test_a_letter_written_on_a_rule_keeps_the_stroke_that_sits_on_it(runner, tmp_path):
+    """Lined paper whose rule runs along a B's foot: the rule goes, the foot stays (taking both made this
+    B an A at 1.000)."""
+    from PIL import ImageDraw
+
+    paper = Image.new("L", (300, 300), 255)
+    draw = ImageDraw.Draw(paper)
+    for y in range(8, 300, 25):
+        draw.line([(0, y), (299, y)], fill=200)  # thin grey rules, edge to edge; one at y = 208
+    draw.line([(100, 90), (100, 209)], fill=0, width=8)
+    draw.line([(100, 91), (172, 91), (185, 104), (185, 133), (172, 148), (100, 148)], fill=0, width=8)
+    draw.line([(100, 148), (180, 148), (202, 163), (202, 193), (180, 209), (100, 209)], fill=0, width=8)
+    paper.save(tmp_path / "b.png")
+    result = runner.invoke(app, ["classify", str(tmp_path / "b.png"), "--json", "--model", str(SHIPPED_MODEL)])
+    assert json.loads(result.stdout)["prediction"] == "B", result.output
+
+
 def test_a_letter_meeting_its_frame_at_full_strength_stays_a_clean_image():
     """A crop from joined-up writing, the pen running off the right edge, is no lined paper: its ink meets
     the frame as strong as its strokes (a large crop), or the crop is too small to be a photo at all (a
