@@ -305,7 +305,7 @@ class MorphConfig:
     steps: int = 21  # points from start (t=0) to end (t=1): 0.05 apart, fine enough to place a crossing
     samples: int = 100  # seeded hands per step, the same at every step: intervals of a few points on P(C)
     seed: int = 4321  # the hands; differs from training and probe seeds
-    probes: int = 60  # probe samples per stroke for the unit labels: stable labels, about a second
+    probes: int = PROBES  # probe samples per stroke for the unit names: the analysis's, so a unit keeps its name
     top_units: int = 6  # units shown, those whose mean activation changes most along the morph
     controls: int = 200  # random unit sets per control: a 95% interval to the nearest half point
     bootstrap: int = 1000  # resamples of the hands for the crossing's interval
