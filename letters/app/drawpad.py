@@ -39,7 +39,7 @@ from ..network.predict import unsure_reasons
 from ..show.pictures import weight_tile
 from ..show.words import reasons_text, unit_label, unit_sides
 from ..study.analysis import analyze_model
-from ..study.forward import unit_votes
+from ..study.forward import pushes, unit_votes
 from ..study.probes import Probes, mean_masks, mean_probe_images
 from ..study.units import UnitReport, ink_reference, response
 
@@ -243,10 +243,11 @@ class Pad:
         self.novelty = novelty
         with torch.no_grad():
             blank = torch.zeros(1, IMAGE_SIZE * IMAGE_SIZE)
-            self.baselines = [a[0].tolist() for a in self.model.hidden_activations(blank)]
+            blank_acts = self.model.hidden_activations(blank)
+            self.baselines = [a[0].tolist() for a in blank_acts]
+            self.blank_last = blank_acts[-1][0]  # for each unit's push: its rise over the blank page
             self.hidden = self.model.layers()[:-1]  # the hidden nn.Linear layers, input side first
             self.biases = [layer.bias.detach().tolist() for layer in self.hidden]
-            self.output_lists = self.model.output.weight.detach().tolist()  # (classes, last units)
         self.reports = {(u.layer, u.index): u for u in units}
         self.detectors = _detectors(units)
         self.masks = dict(zip(ROLES, mean_masks(probes)))  # role -> (784,) mean mask, for naming drawn strokes
@@ -321,7 +322,7 @@ class Pad:
         top = max(range(len(probs)), key=probs.__getitem__)
         values = [a[0].tolist() for a in acts]  # per layer, every unit's activation
         layer, last = len(values), values[-1]
-        push = [a * w for a, w in zip(last, self.output_lists[top])]  # activation x weight into the answer
+        push = pushes(self.model, acts[-1][0], self.model.output.weight[top].detach(), self.blank_last).tolist()
         order = sorted(range(len(push)), key=push.__getitem__, reverse=True)[: self.config.top_units]
         units = [UnitFiring(unit_name(layer, u), self._label(layer, u), round(last[u], 4), round(rises[-1][u], 4),
                             round(self.biases[layer - 1][u], 4), round(push[u], 4)) for u in order if push[u] > EPSILON]

@@ -64,12 +64,15 @@ def probabilities(model: LetterMLP, images: torch.Tensor) -> torch.Tensor:
 
 @dataclass
 class UnitPush:
-    """A hidden unit that pushed a prediction: activation x outgoing weight to the predicted class."""
+    """A hidden unit that pushed a prediction: its rise over a blank page x its outgoing weight to the
+    predicted class (study.forward.pushes)."""
 
     name: str  # "L<layer>.<index>", the last hidden layer, whose units vote directly
     category: str  # what the analysis calls it (study.units.CATEGORIES)
     stroke: str | None  # the stroke it answers most, if any
     push: float
+    vote: str | None = None  # the letter it votes for most, as the analysis names it
+    quiet: bool = False  # it pushes by going quieter than on a blank page (a vote against the answer withdrawn)
 
 
 @dataclass

@@ -4,7 +4,6 @@ them at 80 columns and report.html shows them whole.
 
 from __future__ import annotations
 
-from ..alphabet import letter_of
 from ..study.analysis import AnalysisReport
 from ..study.decay import DecayReport
 from ..study.example import Called, Example
@@ -33,9 +32,8 @@ def called_table(rows: list[Called], classes: list[str], first: str) -> ResultTa
 
 
 def _on(u: UnitReport, role: str) -> str:
-    """What a unit does with this stroke, in a word: `det` when it votes for the stroke's own letter (it
-    detects it there), `->C` when it votes for another letter (it is a lookalike unit for this stroke)."""
-    return "det" if u.vote == letter_of(role) else f"->{u.vote}"
+    """What a unit firing on this stroke does with it: the letter it votes for (`->B`)."""
+    return f"->{u.vote}"
 
 
 def strokes_table(report: AnalysisReport, top: int = 3) -> ResultTable:

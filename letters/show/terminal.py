@@ -72,7 +72,8 @@ def classification_table(predictions: list[Prediction], classes: list[str]) -> T
 
 
 def _pushes(pushes) -> str:
-    return ", ".join(f"{u.name} ({escape(u.stroke + ' ' if u.stroke else '')}{u.category}, +{u.push:.2f})" for u in pushes)
+    """Units and their pushes, each named as `letters analyze` names it."""
+    return ", ".join(f"{u.name} ({escape(unit_label(u))}{', quiet' if u.quiet else ''}, +{u.push:.2f})" for u in pushes)
 
 
 def classification_notes(predictions: list[Prediction]) -> list[str]:
@@ -85,7 +86,13 @@ def classification_notes(predictions: list[Prediction]) -> list[str]:
             lines.append(f"{shown(p.path)}: {p.prediction} because of " + _pushes(p.explanation))
         if p.saved_input:
             lines.append(f"{shown(p.path)}: the network saw {shown(p.saved_input)}")
+    if any(p.explanation for p in predictions):
+        lines.append(PUSH_LEGEND)
     return lines
+
+
+PUSH_LEGEND = ("(push: a unit's rise over its blank-page level x its weight into the answer; quiet: it pushes "
+               "by falling below that level, withdrawing a vote against the answer)")
 
 
 def evaluation_summary(evaluation: Evaluation) -> str:
@@ -105,7 +112,11 @@ def evaluation_tables(evaluation: Evaluation) -> list[Table]:
         confusion.add_row(c, *[str(v) for v in evaluation.confusion[i]], "-" if acc is None else f"{acc:.4f}")
     tables = [confusion]
     if evaluation.coverage:
-        risk = Table(title="unsure: answers flagged against the accuracy of the rest")
+        from ..config import ClassifyConfig
+
+        risk = Table(title="unsure: answers flagged against the accuracy of the rest",
+                     caption=f"low: top probability under {ClassifyConfig.min_confidence:g}; detector: the near-miss "
+                             "detector says none of the letters; rule: either, as classify flags")
         for name in ("rule", "flagged", "accuracy of the rest", "wrong answers flagged"):
             risk.add_column(name, justify="right" if name != "rule" else "left")
         for row in evaluation.coverage:
@@ -124,8 +135,9 @@ def evaluation_tables(evaluation: Evaluation) -> list[Table]:
 
 def explanation_lines(evaluation: Evaluation) -> list[str]:
     """With --explain: per misread file, the units that favoured the wrong answer."""
-    return [f"{shown(w.path)}: {w.true} read as {w.prediction} because of " + _pushes(w.explanation)
-            for w in evaluation.wrong if w.explanation]
+    lines = [f"{shown(w.path)}: {w.true} read as {w.prediction} because of " + _pushes(w.explanation)
+             for w in evaluation.wrong if w.explanation]
+    return [*lines, PUSH_LEGEND] if lines else lines
 
 
 def analysis_output(report: AnalysisReport, width: int, units: str = "") -> list:
@@ -143,10 +155,10 @@ def analysis_output(report: AnalysisReport, width: int, units: str = "") -> list
         out += ["", terminal_table(called_table(ex.letter_like, classes, "one stroke left out"),
                                    caption=f"called each letter, % [95%]; chance {100 * ex.chance:.0f}%; flag: % "
                                            "flagged as none of the letters"),
-                terminal_table(called_table(ex.lone, classes, "stroke alone (second)"))]
-    out += ["", terminal_table(strokes_table(report), caption="det, look: its detectors, its lookalike units; strongest: "
-                                                              "L1.9 is\nlayer 1's unit 9, det votes for the stroke's "
-                                                              "letter, ->X votes X instead")]
+                terminal_table(called_table(ex.lone, classes, "each stroke alone"))]
+    out += ["", terminal_table(strokes_table(report), caption="det, look: units named its detectors, its lookalike units; "
+                                                              "strongest:\nthe units firing most on it (L1.9: layer 1's "
+                                                              "unit 9) and the letter each votes")]
     if ex is not None and ex.ablation.units:
         out += ["", wrapped(f"Zeroing the {len(ex.ablation.units)} lookalike units, against {ex.ablation.control_sets} "
                             "sets matched on activation (act.) and on vote too (vote): median % (share as far)", width),

@@ -107,8 +107,9 @@ def versus(r: Rate | Interval, value: float) -> str:
     return "above" if low > value else "below" if high < value else "not distinguishable from"
 
 
-def unit_label(u: UnitReport) -> str:
-    """A unit named by what it does, from both sides."""
+def unit_label(u) -> str:
+    """A unit named by what it does, from both sides: a UnitReport, or anything with its category, stroke
+    and vote (classify's UnitPush), so that every command names a unit alike."""
     if u.category == "detector":
         return f"{u.stroke} detector"
     if u.category == "lookalike":
@@ -116,7 +117,7 @@ def unit_label(u: UnitReport) -> str:
     if u.category == "mixed":
         return f"{u.stroke}, mixed"
     if u.category == "letter":
-        return f"whole {u.active_letter}"
+        return f"whole {getattr(u, 'active_letter', None) or 'letters'}"
     return u.category
 
 

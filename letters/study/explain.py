@@ -1,8 +1,8 @@
 """Why the network answered as it did: the hidden units that pushed each prediction most.
 
-A unit's push is its activation times its outgoing weight to the predicted letter (last hidden layer,
-whose units vote directly); for a misread file, times the difference between its weights to the wrong
-letter and to the true one. Each unit comes with its category and stroke from a quick analysis.
+A unit's push is its rise over a blank page times its outgoing weight to the predicted letter (last
+hidden layer, whose units vote directly; `forward.pushes`); for a misread file, times the difference
+between its weights to the wrong letter and to the true one. Each unit comes with its category and stroke from a quick analysis.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from ..inputs.tensors import as_input
 from ..network.model import LetterMLP, unit_name
 from ..network.predict import Evaluation, Loaded, Prediction, UnitPush, load_input
 from .analysis import analyze_model
+from .forward import pushes
 from .units import UnitReport
 
 
@@ -23,11 +24,16 @@ def last_layer_units(model: LetterMLP, probes: int) -> list[UnitReport]:
     return [u for u in report.units if u.layer == len(model.hidden)]
 
 
-def _pushes(units: list[UnitReport], push: torch.Tensor, top: int) -> list[UnitPush]:
+def _pushes(model: LetterMLP, units: list[UnitReport], hidden: torch.Tensor, direction: torch.Tensor,
+            top: int) -> list[UnitPush]:
+    """The `top` units that push most along `direction` (positive pushes only); a unit that pushes by
+    going quieter than on a blank page is marked so."""
+    blank = model.hidden_activations(torch.zeros(1, model.dims.inputs))[-1][0]
+    push = pushes(model, hidden, direction, blank)
     layer = units[0].layer if units else 1
     order = push.argsort(descending=True).tolist()[:top]
-    return [UnitPush(unit_name(layer, u), units[u].category, units[u].stroke, round(float(push[u]), 4))
-            for u in order if push[u] > 0]
+    return [UnitPush(unit_name(layer, u), units[u].category, units[u].stroke, round(float(push[u]), 4), units[u].vote,
+                     bool(hidden[u] < blank[u])) for u in order if push[u] > 0]
 
 
 @torch.no_grad()
@@ -40,15 +46,15 @@ def explain(model: LetterMLP, classes: list[str], loaded: list[Loaded], predicti
         if item.image is None or prediction.prediction is None:
             continue
         hidden = model.hidden_activations(as_input(item.image))[-1][0]
-        push = hidden * model.output.weight[classes.index(prediction.prediction)]
-        prediction.explanation = _pushes(units, push, config.explain_units)
+        prediction.explanation = _pushes(model, units, hidden, model.output.weight[classes.index(prediction.prediction)],
+                                         config.explain_units)
 
 
 @torch.no_grad()
 def explain_errors(model: LetterMLP, classes: list[str], evaluation: Evaluation,
                    config: ClassifyConfig | None = None) -> None:
     """Fill each misread file's `explanation` with the units that favoured the wrong answer over the
-    true one most: activation x (weight to the wrong letter - weight to the true letter)."""
+    true one most: rise over the blank page x (weight to the wrong letter - weight to the true letter)."""
     config = config or ClassifyConfig()
     if not evaluation.wrong:
         return
@@ -59,5 +65,5 @@ def explain_errors(model: LetterMLP, classes: list[str], evaluation: Evaluation,
         if image is None:
             continue
         hidden = model.hidden_activations(as_input(image))[-1][0]
-        push = hidden * (weights[classes.index(misread.prediction)] - weights[classes.index(misread.true)])
-        misread.explanation = _pushes(units, push, config.explain_units)
+        misread.explanation = _pushes(model, units, hidden, weights[classes.index(misread.prediction)]
+                                      - weights[classes.index(misread.true)], config.explain_units)

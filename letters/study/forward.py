@@ -1,7 +1,8 @@
 """The network's forward pass seen from inside: votes, and logits with chosen hidden units zeroed.
 
 `unit_votes` is each unit's weight into each letter's logit (through later layers' weights, ReLUs
-taken as open); `masked_logits` runs many ablations at once, one mask per set of zeroed units.
+taken as open); `pushes` is what each last-layer unit adds to an answer for one input; `masked_logits`
+runs many ablations at once, one mask per set of zeroed units.
 """
 
 from __future__ import annotations
@@ -20,6 +21,18 @@ def unit_votes(model: LetterMLP) -> list[torch.Tensor]:
         votes.insert(0, through)
         through = through @ layer.weight.detach()
     return votes
+
+
+@torch.no_grad()
+def pushes(model: LetterMLP, last: torch.Tensor, direction: torch.Tensor, blank: torch.Tensor | None = None) -> torch.Tensor:
+    """(units,): each last-layer unit's push on an answer for one input: its rise over a blank page (the
+    response's one baseline, so a unit its bias alone keeps on pushes nothing) times its weight along
+    `direction` (the answer's row of output weights, or the wrong letter's minus the true one's).
+    `last`: (units,), the input's last hidden activations. The pushes and the blank page's logits sum to
+    the input's logits along `direction`. `blank`: the blank page's last activations, when already known."""
+    if blank is None:
+        blank = model.hidden_activations(torch.zeros(1, model.dims.inputs, device=last.device))[-1][0]
+    return (last - blank) * direction
 
 
 def masked_logits(model: LetterMLP, x: torch.Tensor, masks: list, first: torch.Tensor | None = None) -> torch.Tensor:

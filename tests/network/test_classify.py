@@ -113,11 +113,12 @@ def test_explain_lists_the_units_that_push_the_answer_most(classifier, runner, l
     result = runner.invoke(app, ["classify", "--model", str(classifier), str(letter_files["C"]), "--explain", "--json"])
     assert result.exit_code == 0, result.output
     record = json.loads(result.stdout.splitlines()[0])
-    # by hand: the last hidden layer's activation times its weight into the predicted class, largest first
+    # by hand: each unit's rise over the blank page times its weight into the predicted class, largest first
     model, checkpoint = load_model(classifier)
     x = load_input(letter_files["C"]).image.flatten().float()[None] / 255.0
     with torch.no_grad():
-        push = torch.relu(model.hidden[0](x))[0] * model.output.weight[checkpoint["classes"].index(record["prediction"])]
+        rise = torch.relu(model.hidden[0](x))[0] - torch.relu(model.hidden[0].bias)  # over the blank page: ReLU(bias)
+        push = rise * model.output.weight[checkpoint["classes"].index(record["prediction"])]
     expected = [u for u in push.argsort(descending=True).tolist()[:5] if push[u] > 0]
     assert [u["name"] for u in record["explanation"]] == [f"L1.{u}" for u in expected]
     assert [u["push"] for u in record["explanation"]] == pytest.approx([float(push[u]) for u in expected], abs=1e-3)

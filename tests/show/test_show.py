@@ -59,7 +59,7 @@ def test_analyze_prints_the_cells_the_report_shows(runner, tiny_model, tmp_path,
     result = runner.invoke(app, ["analyze", "--model", str(tiny_model), "--probes", "20", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     page = (tmp_path / "report.html").read_text()
-    for first, title in (("stroke alone (second)", "stroke alone"), ("one stroke left out", "letter, one stroke left out")):
+    for first, title in (("each stroke alone", "stroke alone"), ("one stroke left out", "letter, one stroke left out")):
         shown = _terminal_rows(result.stdout, first, "A", "B", "C")
         report = {row[0]: row for row in _report_table(page, title)}
         assert len(shown) == 9 and all(re.fullmatch(r"\d+ \[\d+-\d+\]", cell) for row in shown for cell in row[1:4])
