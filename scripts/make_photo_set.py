@@ -17,9 +17,7 @@ import argparse
 import csv
 import functools
 import math
-import os
 import random
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -28,6 +26,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 from letters.errors import run_script
+from letters.files import new_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 CLASSES = ("A", "B", "C")
@@ -351,18 +350,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.per_source is not None and args.per_source < 1:
         parser.error("--per-source must be at least 1")
     out: Path = args.out
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        print(f"make_photo_set.py: {out} already exists and is not an empty folder; choose a new --out", file=sys.stderr)
-        return 2
     kinds = args.kinds or KINDS
     if args.quick:
         kinds = kinds[:3] if args.kinds else QUICK_KINDS
     max_side = SLICE_SIDE if args.slice or args.quick else None
-    plan = make_plan(args, kinds)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    temporary = out.parent / f".{out.name}.tmp-{os.getpid()}"
     start = time.monotonic()
-    try:
+    with new_folder(out) as temporary:  # a new or empty folder, filled whole or not at all
+        plan = make_plan(args, kinds)
         for letter in CLASSES:
             (temporary / letter).mkdir(parents=True)
         rows = []
@@ -378,12 +372,6 @@ def main(argv: list[str] | None = None) -> int:
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(("file", "letter", "source", "kind", "seed"))
             writer.writerows(rows)
-        if out.exists():
-            out.rmdir()  # empty, as checked above
-        temporary.rename(out)
-    except BaseException:
-        shutil.rmtree(temporary, ignore_errors=True)
-        raise
     print(f"wrote {len(rows)} photos to {out} ({len(kinds)} kinds) in {time.monotonic() - start:.1f} s")
     return 0
 

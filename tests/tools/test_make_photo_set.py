@@ -61,7 +61,7 @@ def test_an_existing_non_empty_out_is_refused_in_one_line_and_left_untouched(tmp
     out.mkdir()
     (out / "keep.txt").write_text("mine\n")
     done = _run("--quick", "--out", out)
-    assert done.returncode == 2
+    assert done.returncode == 1  # a LettersError: one line, exit 1, as every tool
     assert len(done.stderr.strip().splitlines()) == 1 and str(out) in done.stderr
     assert _files(out) == {"keep.txt": b"mine\n"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["taken"]  # no temporary folder beside it either
