@@ -53,11 +53,12 @@ TOOL_TERMS: dict[str, str] = {
     "fires": "a unit fires on a stroke when its response to it is at least the floor and at least the fire fraction "
              "of its largest response to any stroke",
     "vote": "a unit's weight into each letter's score; its strongest vote is the letter it pushes towards",
-    "detector": "a unit that fires on a stroke of one letter, votes for that letter, and is most active on whole "
-                "glyphs of it",
+    "detector": "a unit that fires on a stroke of one letter, votes for that letter, and is raised by whole glyphs "
+                "of that letter, more than by any other letter's",
     "lookalike unit": "a unit that fires on a stroke of one letter but votes for another: the text's mistake inside one "
                       "neuron (it fires on B's top curve and pushes towards C)",
-    "mixed": "fires on a stroke and votes for its letter, but is most active on another letter's whole glyphs",
+    "mixed": "fires on a stroke and votes for its letter, but whole glyphs of its letter do not raise it, or "
+             "another letter's raise it more: the rest of the letter quiets it",
     "letter unit": "fires on no stroke alone, only on whole letters: it needs strokes together",
     "bias-only": "fires on no stroke, but is active on a blank page (its bias alone makes it fire); ink quiets "
                  "it: it tells ink from a blank page, not one letter from another",

@@ -8,9 +8,11 @@ bold bowl would otherwise outshout every thin line). Output side: its votes (its
 letter's logit) and what zeroing it costs.
 From both sides, one category:
 
-  detector   fires on a stroke of one letter, votes for that letter, and is most active on it whole
+  detector   fires on a stroke of one letter, votes for that letter, and whole glyphs of that letter
+             raise it, more than any other letter's
   lookalike  fires on a stroke of one letter but votes for another: the text's mistake in one neuron
-  mixed      fires on a stroke and votes for its letter, but is most active on another whole letter
+  mixed      fires on a stroke and votes for its letter, but whole glyphs of its letter do not raise it
+             (by the firing floor), or another letter's raise it more: the rest of the letter quiets it
   letter     fires on no stroke alone, only on whole letters: it needs strokes together (its response to
              every stroke alone is under the fire fraction of its response to a whole letter)
   bias-only  fires on no stroke, but is active on a blank page: its bias alone does it
@@ -97,7 +99,9 @@ def categorize(responses: dict[str, float], letter_responses: dict[str, float], 
     vote = max(votes, key=lambda c: votes[c])
     if vote != own:
         return "lookalike", top, fires
-    return ("detector" if max(letter_responses, key=lambda c: letter_responses[c]) == own else "mixed"), top, fires
+    raised = letter_responses[own] >= config.fire_floor  # whole glyphs of its letter raise it, not only the stroke
+    most = max(letter_responses, key=lambda c: letter_responses[c]) == own
+    return ("detector" if raised and most else "mixed"), top, fires
 
 
 def _selectivity(responses: dict[str, float], top_role: str) -> float:

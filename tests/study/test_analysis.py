@@ -88,6 +88,9 @@ def test_categorize_from_both_sides():
     assert categorize({**zero, "B.upper_bowl": 0.5, "C.top_curve": 0.4}, letters, c_votes, True, False, config)[:2] == (
         "lookalike", "B.upper_bowl")
     assert categorize({**zero, "C.top_curve": 0.5}, {"A": 0.3, "B": 0.0, "C": 0.1}, c_votes, True, False, config)[0] == "mixed"
+    # its own whole letter quiets it (below the blank page), even though the others quiet it more: no detector
+    quieted = {"A": -0.4, "B": -0.3, "C": -0.1}
+    assert categorize({**zero, "C.top_curve": 0.5}, quieted, c_votes, True, False, config)[0] == "mixed"
     below_floor = {**zero, "C.top_curve": 0.6 * config.fire_floor}
     quiet = {c: 0.0 for c in CLASSES}
     assert categorize(below_floor, quiet, c_votes, True, True, config)[0] == "bias-only"
