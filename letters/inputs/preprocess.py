@@ -190,14 +190,20 @@ def fit_transform(gray: Image.Image) -> Transform:
     return _fit(gray)[0]
 
 
-def _spans(gray: Image.Image, background: int) -> bool:
+def _clean_ink(gray: Image.Image, background: int) -> tuple[int, Image.Image]:
+    """A clean image's darkest ink, and its ink mapped high on black: light paper means dark ink, and the
+    reverse."""
+    lo, hi = _extrema(gray)
+    darkest = int(lo if background >= 128 else hi)
+    return darkest, gray.point(_ink_lut(background, darkest))
+
+
+def _faint_at_frame(ink: Image.Image) -> bool:
     """Whether a clean-looking photo's ink runs into its frame only faintly: the rules or the margin line
     of lined paper that a flat border let through. Read as ink they would shrink the letter to a speck in
     its frame, so such an image is read as the photo it is. A letter cropped tight, or a pen running on
     to the next letter, meets the frame at full strength and stays a clean image. (None of the scans in
     data/handwriting or data/real is read so; 44 of the photo set's are, 41 of them right, not 26.)"""
-    lo, hi = _extrema(gray)
-    ink = gray.point(_ink_lut(background, int(lo if background >= 128 else hi)))
     w, h = ink.size
     edges = [_extrema(ink.crop(box))[1] for box in ((0, 0, w, 1), (0, h - 1, w, h), (0, 0, 1, h), (w - 1, 0, w, h))]
     return 0 < max(edges) <= FAINT_EDGE * _extrema(ink)[1]
@@ -212,19 +218,23 @@ def _fit(gray: Image.Image, generated: bool = False) -> tuple[Transform, Image.I
     without the layout findings (its hot path; its near misses are specks all over by design)."""
     background = _border_median(gray)
     reading = CLEAN
-    if not generated and min(gray.size) >= PHOTO_SIDE and not (
-            is_clean(gray, background, gray.histogram(_frame_mask(gray.size))) and not _spans(gray, background)):
+    photo_sized = not generated and min(gray.size) >= PHOTO_SIDE
+    clean = None
+    if not photo_sized or is_clean(gray, background, gray.histogram(_frame_mask(gray.size))):
+        clean = _clean_ink(gray, background)  # computed once: kept unless its faint frame says photo
+        if photo_sized and _faint_at_frame(clean[1]):
+            clean = None
+    if clean is None:
         gray, reading = read_photo(gray)  # the ink, light on black
         if "blank" in reading.findings:
             raise NoInk("blank", _BLANK)
         if "noise" in reading.findings:
             raise NoInk("noise", _NOISE)
         background = 0
-    lo, hi = _extrema(gray)
-    darkest = int(lo if background >= 128 else hi)  # light paper means dark ink, and the reverse
+        clean = _clean_ink(gray, background)
+    darkest, ink = clean
     if abs(background - darkest) < 16:
         raise NoInk("blank", _BLANK)
-    ink = gray.point(_ink_lut(background, darkest))
     bbox = ink.getbbox()
     if bbox is None:
         raise NoInk("blank", _BLANK)

@@ -31,11 +31,6 @@ def called_table(rows: list[Called], classes: list[str], first: str) -> ResultTa
     ], list(rows))
 
 
-def _on(u: UnitReport, role: str) -> str:
-    """What a unit firing on this stroke does with it: the letter it votes for (`->B`)."""
-    return f"->{u.vote}"
-
-
 def strokes_table(report: AnalysisReport, top: int = 3) -> ResultTable:
     """Each stroke and the units that fire on it, both sides: how many detect it, how many are lookalike
     units for another letter, and the strongest few (name, and what it does)."""
@@ -49,7 +44,7 @@ def strokes_table(report: AnalysisReport, top: int = 3) -> ResultTable:
                short="det"),
         Column("lookalike units", lambda r: str(sum(u.category == "lookalike" and u.stroke == r for u in report.units)),
                short="look"),
-        Column("strongest (what it does)", lambda r: ", ".join(f"{u.name} {_on(u, r)}" for u in firing(r)[:top]) or "-",
+        Column("strongest (what it does)", lambda r: ", ".join(f"{u.name} ->{u.vote}" for u in firing(r)[:top]) or "-",
                short="strongest", wrap=True),
     ], list(report.roles))
 

@@ -24,11 +24,15 @@ def last_layer_units(model: LetterMLP, probes: int) -> list[UnitReport]:
     return [u for u in report.units if u.layer == len(model.hidden)]
 
 
+def _blank(model: LetterMLP) -> torch.Tensor:
+    """(units,): the last hidden layer on a blank page, the baseline of every push."""
+    return model.hidden_activations(torch.zeros(1, model.dims.inputs))[-1][0]
+
+
 def _pushes(model: LetterMLP, units: list[UnitReport], hidden: torch.Tensor, direction: torch.Tensor,
-            top: int) -> list[UnitPush]:
+            blank: torch.Tensor, top: int) -> list[UnitPush]:
     """The `top` units that push most along `direction` (positive pushes only); a unit that pushes by
     going quieter than on a blank page is marked so."""
-    blank = model.hidden_activations(torch.zeros(1, model.dims.inputs))[-1][0]
     push = pushes(model, hidden, direction, blank)
     layer = units[0].layer if units else 1
     order = push.argsort(descending=True).tolist()[:top]
@@ -41,13 +45,13 @@ def explain(model: LetterMLP, classes: list[str], loaded: list[Loaded], predicti
             config: ClassifyConfig | None = None) -> None:
     """Fill each prediction's `explanation` with the units that pushed it most (positive pushes only)."""
     config = config or ClassifyConfig()
-    units = last_layer_units(model, config.explain_probes)
+    units, blank = last_layer_units(model, config.explain_probes), _blank(model)
     for item, prediction in zip(loaded, predictions):
         if item.image is None or prediction.prediction is None:
             continue
         hidden = model.hidden_activations(as_input(item.image))[-1][0]
         prediction.explanation = _pushes(model, units, hidden, model.output.weight[classes.index(prediction.prediction)],
-                                         config.explain_units)
+                                         blank, config.explain_units)
 
 
 @torch.no_grad()
@@ -58,7 +62,7 @@ def explain_errors(model: LetterMLP, classes: list[str], evaluation: Evaluation,
     config = config or ClassifyConfig()
     if not evaluation.wrong:
         return
-    units = last_layer_units(model, config.explain_probes)
+    units, blank = last_layer_units(model, config.explain_probes), _blank(model)
     weights = model.output.weight
     for misread in evaluation.wrong:
         image = load_input(misread.path).image
@@ -66,4 +70,4 @@ def explain_errors(model: LetterMLP, classes: list[str], evaluation: Evaluation,
             continue
         hidden = model.hidden_activations(as_input(image))[-1][0]
         misread.explanation = _pushes(model, units, hidden, weights[classes.index(misread.prediction)]
-                                      - weights[classes.index(misread.true)], config.explain_units)
+                                      - weights[classes.index(misread.true)], blank, config.explain_units)
